@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { Headers } from '../message/headers.js';
+import { SipRequest, SipResponse } from '../message/message.js';
+import { DigestClient } from './digest.js';
+import { DigestServer } from './digest-server.js';
+
+function setup(lifetime = 1000) {
+  let now = 1_700_000_000_000;
+  const server = new DigestServer({ secret: randomBytes(32), now: () => now, nonceLifetimeMs: lifetime });
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { server, advance };
+}
+
+function answer(client: DigestClient, values: string[], status = 401): string {
+  const h = new Headers();
+  for (const v of values) h.append('WWW-Authenticate', v);
+  const r = client.answer(new SipRequest('REGISTER', 'sip:example.com'), new SipResponse(status, 'Unauthorized', h));
+  assert.ok(r.ok);
+  return r.value.values[0]!;
+}
+
+const users = (name: string) => (name === 'alice' ? 'secret' : undefined);
+
+describe('DigestServer', () => {
+  test('accepts credentials computed by DigestClient (SHA-256 preferred)', () => {
+    const { server } = setup();
+    const challenge = server.challenge('example.com');
+    assert.equal(challenge.length, 2);
+    const auth = answer(new DigestClient({ username: 'alice', password: 'secret' }), challenge);
+    assert.match(auth, /algorithm=SHA-256/);
+    const r = server.verify({ method: 'REGISTER', authorization: auth, realm: 'example.com', password: users });
+    assert.deepEqual(r, { ok: true, value: { username: 'alice', realm: 'example.com' } });
+  });
+
+  test('refuses a wrong password, an unknown user and a foreign nonce', () => {
+    const { server } = setup();
+    const ch = server.challenge('example.com');
+    const wrong = answer(new DigestClient({ username: 'alice', password: 'nope' }), ch);
+    const r1 = server.verify({ method: 'REGISTER', authorization: wrong, realm: 'example.com', password: users });
+    assert.equal(!r1.ok && r1.error.code, 'SIP_AUTH_INVALID');
+    const bob = answer(new DigestClient({ username: 'bob', password: 'x' }), ch);
+    const r2 = server.verify({ method: 'REGISTER', authorization: bob, realm: 'example.com', password: users });
+    assert.equal(!r2.ok && r2.error.code, 'SIP_AUTH_INVALID');
+    const other = setup().server.challenge('example.com');
+    const forged = answer(new DigestClient({ username: 'alice', password: 'secret' }), other);
+    const r3 = server.verify({ method: 'REGISTER', authorization: forged, realm: 'example.com', password: users });
+    assert.equal(!r3.ok && r3.error.code, 'SIP_AUTH_INVALID');
+  });
+
+  test('an expired nonce is stale; the client retries with the new one', () => {
+    const { server, advance } = setup(1000);
+    const client = new DigestClient({ username: 'alice', password: 'secret' });
+    const auth = answer(client, server.challenge('example.com'));
+    advance(1001);
+    const r = server.verify({ method: 'REGISTER', authorization: auth, realm: 'example.com', password: users });
+    assert.equal(!r.ok && r.error.code, 'SIP_AUTH_STALE_NONCE');
+    const h = new Headers();
+    for (const v of server.challenge('example.com', { stale: true })) h.append('WWW-Authenticate', v);
+    const sent = new SipRequest('REGISTER', 'sip:example.com', new Headers().append('Authorization', auth));
+    const retry = client.answer(sent, new SipResponse(401, 'Unauthorized', h));
+    assert.ok(retry.ok);
+    const ok2 = server.verify({
+      method: 'REGISTER',
+      authorization: retry.value.values[0]!,
+      realm: 'example.com',
+      password: users,
+    });
+    assert.ok(ok2.ok);
+  });
+
+  test('a replayed nonce count is refused', () => {
+    const { server } = setup();
+    const auth = answer(new DigestClient({ username: 'alice', password: 'secret' }), server.challenge('example.com'));
+    const v = { method: 'REGISTER', authorization: auth, realm: 'example.com', password: users };
+    assert.ok(server.verify(v).ok);
+    const again = server.verify(v);
+    assert.equal(!again.ok && again.error.code, 'SIP_AUTH_INVALID');
+  });
+
+  test('malformed credentials give SIP_AUTH_BAD_HEADER', () => {
+    const { server } = setup();
+    for (const bad of ['Basic abc', 'Digest username="a"', 'Digest "', '']) {
+      const r = server.verify({ method: 'REGISTER', authorization: bad, realm: 'example.com', password: users });
+      assert.equal(!r.ok && r.error.code, 'SIP_AUTH_BAD_HEADER', bad);
+    }
+  });
+});
