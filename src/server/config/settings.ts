@@ -1,0 +1,227 @@
+// The settings of a Parley server: one row per setting, from which the loader, the TypeScript type
+// and docs/configuration.md are all derived. Environment variables win over the file (PARLEY_CONFIG).
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+export interface Setting<S extends TSchema = TSchema> {
+  /** The environment variable. */
+  env: string;
+  /** The value's TypeBox schema: what the loader checks after turning text into a value. */
+  schema: S;
+  /** What a valid value looks like, for error messages (`a range like 20000-20999`). */
+  expected: string;
+  /** Turns the text of an environment variable (or a string in the file) into a candidate value. */
+  fromText: (text: string) => unknown;
+  default?: Static<S>;
+  /** Never logged nor printed. */
+  secret?: boolean;
+  doc: string;
+}
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:\\-\\[\\]%]+$' });
+const IpAddress = Type.String({
+  pattern:
+    '^(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$',
+});
+const PortRange = Type.Object(
+  { min: Type.Integer({ minimum: 1024, maximum: 65535 }), max: Type.Integer({ minimum: 1024, maximum: 65535 }) },
+  { additionalProperties: false },
+);
+const RegistrarUser = Type.Object(
+  {
+    user: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9\\-_.!~*'()+]+$" }),
+    password: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
+
+const text = (t: string): unknown => t;
+/** Numbers only when the whole text is digits: `Number('')` is 0 and `Number('0x10')` is 16. */
+const integer = (t: string): unknown => (/^\d+$/.test(t.trim()) ? Number(t.trim()) : t);
+const onOff = (t: string): unknown => {
+  const v = t.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  return t;
+};
+const range = (t: string): unknown => {
+  const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(t);
+  if (!m) return t;
+  const min = Number(m[1]);
+  const max = Number(m[2]);
+  return min <= max && max - min >= 1 ? { min, max } : t;
+};
+/** `1001:secret1,1002:secret2`; a password may contain ':' (split at the first one). */
+const users = (t: string): unknown => {
+  if (t.trim() === '') return [];
+  const out: { user: string; password: string }[] = [];
+  for (const item of t.split(',')) {
+    const i = item.indexOf(':');
+    if (i <= 0 || i === item.length - 1) return t;
+    out.push({ user: item.slice(0, i).trim(), password: item.slice(i + 1) });
+  }
+  return out;
+};
+
+export const SETTINGS = {
+  httpHost: {
+    env: 'PARLEY_HTTP_HOST',
+    schema: Host,
+    expected: 'a host name or IP address',
+    fromText: text,
+    default: '127.0.0.1',
+    doc: 'Address the HTTP server listens on: WebSocket at `/ws`, the SDK at `/sdk/`, the phone page at `/`, `/health`, `/metrics`, `/rest-api`.',
+  },
+  httpPort: {
+    env: 'PARLEY_HTTP_PORT',
+    schema: Port,
+    expected: 'a port number 0-65535',
+    fromText: integer,
+    default: 8080,
+    doc: 'HTTP port (0 picks a free one; the chosen URL is printed at start).',
+  },
+  sipHost: {
+    env: 'PARLEY_SIP_HOST',
+    schema: Host,
+    expected: 'a host name or IP address',
+    fromText: text,
+    default: '127.0.0.1',
+    doc: "The gateway's own SIP address (UDP and TCP) towards the users' SIP servers.",
+  },
+  sipPort: {
+    env: 'PARLEY_SIP_PORT',
+    schema: Port,
+    expected: 'a port number 0-65535',
+    fromText: integer,
+    default: 5070,
+    doc: "The gateway's SIP port, UDP and TCP. Not 5060, which the embedded registrar takes by default.",
+  },
+  mediaIp: {
+    env: 'PARLEY_MEDIA_IP',
+    schema: IpAddress,
+    expected: 'an IPv4 or IPv6 address',
+    fromText: text,
+    default: '127.0.0.1',
+    doc: 'The address put into SDP and ICE candidates; the address peers send media to. 127.0.0.1 works on a machine with only loopback.',
+  },
+  mediaPorts: {
+    env: 'PARLEY_MEDIA_PORTS',
+    schema: PortRange,
+    expected: 'a range like 20000-20999 (ports 1024-65535, low-high)',
+    fromText: range,
+    default: { min: 20000, max: 20999 },
+    doc: 'UDP ports for media (RTP/RTCP and WebRTC), as `low-high`.',
+  },
+  apiKey: {
+    env: 'PARLEY_API_KEY',
+    schema: Type.String({ minLength: 8, maxLength: 512 }),
+    expected: 'a key of at least 8 characters',
+    fromText: text,
+    secret: true,
+    doc: 'When set, every `/rest-api` request must carry `Authorization: Bearer <key>`.',
+  },
+  webhookUrl: {
+    env: 'PARLEY_WEBHOOK_URL',
+    schema: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048 }),
+    expected: 'an http:// or https:// URL',
+    fromText: text,
+    doc: "The application backend's URL that receives webhooks (connect, call, events).",
+  },
+  webhookSecret: {
+    env: 'PARLEY_WEBHOOK_SECRET',
+    schema: Type.String({ minLength: 16, maxLength: 512 }),
+    expected: 'a secret of at least 16 characters',
+    fromText: text,
+    secret: true,
+    doc: 'Key of the HMAC-SHA256 signature of webhook bodies.',
+  },
+  webhookTimeoutMs: {
+    env: 'PARLEY_WEBHOOK_TIMEOUT_MS',
+    schema: Type.Integer({ minimum: 100, maximum: 60000 }),
+    expected: 'milliseconds, 100-60000',
+    fromText: integer,
+    default: 5000,
+    doc: 'How long a webhook may take before the configured policy applies.',
+  },
+  logLevel: {
+    env: 'PARLEY_LOG_LEVEL',
+    schema: LogLevel,
+    expected: 'one of fatal, error, warn, info, debug, trace, silent',
+    fromText: text,
+    default: 'info',
+    doc: 'pino log level. Logs are JSON lines on standard output.',
+  },
+  registrar: {
+    env: 'PARLEY_REGISTRAR',
+    schema: Type.Boolean(),
+    expected: 'on or off',
+    fromText: onOff,
+    default: true,
+    doc: 'Run the embedded SIP registrar and proxy (`off` when Parley is a gateway to your own SIP server only).',
+  },
+  registrarHost: {
+    env: 'PARLEY_REGISTRAR_HOST',
+    schema: Host,
+    expected: 'a host name or IP address',
+    fromText: text,
+    default: '127.0.0.1',
+    doc: 'Address of the embedded registrar.',
+  },
+  registrarPort: {
+    env: 'PARLEY_REGISTRAR_PORT',
+    schema: Port,
+    expected: 'a port number 0-65535',
+    fromText: integer,
+    default: 5060,
+    doc: 'Port of the embedded registrar, UDP and TCP.',
+  },
+  registrarUsers: {
+    env: 'PARLEY_REGISTRAR_USERS',
+    schema: Type.Array(RegistrarUser, { maxItems: 10000 }),
+    expected: 'a list like 1001:secret1,1002:secret2',
+    fromText: users,
+    secret: true,
+    doc: 'Users of the embedded registrar. Unset: demo users 1001-1010 with generated passwords, saved in the data folder.',
+  },
+  dataDir: {
+    env: 'PARLEY_DATA_DIR',
+    schema: Type.String({ minLength: 1 }),
+    expected: 'a folder path',
+    fromText: text,
+    default: '.parley',
+    doc: 'Folder for state Parley writes (the generated demo accounts).',
+  },
+  wsMaxPayload: {
+    env: 'PARLEY_WS_MAX_PAYLOAD',
+    schema: Type.Integer({ minimum: 4096, maximum: 16777216 }),
+    expected: 'bytes, 4096-16777216',
+    fromText: integer,
+    default: 262144,
+    doc: 'Largest WebSocket message accepted; a larger one closes the socket with 1009.',
+  },
+  wsMessagesPerSecond: {
+    env: 'PARLEY_WS_MESSAGES_PER_SECOND',
+    schema: Type.Integer({ minimum: 1, maximum: 100000 }),
+    expected: 'an integer 1-100000',
+    fromText: integer,
+    default: 100,
+    doc: 'Messages per second a browser may send (ICE candidates included); more are answered with WS_RATE_LIMITED.',
+  },
+  wsPingIntervalMs: {
+    env: 'PARLEY_WS_PING_INTERVAL_MS',
+    schema: Type.Integer({ minimum: 100, maximum: 600000 }),
+    expected: 'milliseconds, 100-600000',
+    fromText: integer,
+    default: 5000,
+    doc: 'Keep-alive: the server pings each browser this often; one that has not answered the previous ping by then is gone, and its calls are hung up.',
+  },
+} satisfies Record<string, Setting>;
+
+type Settings = typeof SETTINGS;
+type Value<K extends keyof Settings> = Static<Settings[K]['schema']>;
+type Required = { [K in keyof Settings]: Settings[K] extends { default: unknown } ? K : never }[keyof Settings];
+
+/** The validated configuration the server runs with. */
+export type ParleyConfig = { [K in Required]: Value<K> } & { [K in Exclude<keyof Settings, Required>]?: Value<K> };
+export type SettingKey = keyof Settings;
