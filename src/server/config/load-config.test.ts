@@ -141,7 +141,9 @@ describe('loadConfig', () => {
   });
 });
 
-test('docs/configuration.md is the rendering of the settings table', () => {
+test('docs/configuration.md is the rendering of the settings table (table padding aside)', () => {
+  // The formatter pads Markdown tables; compare cell contents, not alignment.
+  const cells = (md: string) => md.replace(/ *\| */g, '|').replace(/-{3,}/g, '---');
   const committed = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
-  assert.equal(committed, renderConfigDoc(), 'regenerate docs/configuration.md with renderConfigDoc()');
+  assert.equal(cells(committed), cells(renderConfigDoc()), 'regenerate docs/configuration.md with renderConfigDoc()');
 });
