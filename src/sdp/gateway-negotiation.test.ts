@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { writeRtpAvpDescription, writeWebRtcDescription } from './description-writer.js';
+import { deriveAnswer, deriveOffer } from './gateway-negotiation.js';
+import { buildPayloadTypeMap } from './payload-type-map.js';
+import { parseSessionDescription, type SessionDescription } from './session-description.js';
+import { fixture } from './test-fixtures.js';
+
+const origin = { sessionId: '4242', sessionVersion: 1, address: '127.0.0.1' };
+const webRtcTransport = {
+  ice: {
+    ufrag: 'pUfr',
+    pwd: 'parleyparleyparleyparley',
+    lite: true,
+    candidates: ['1 1 udp 2130706431 127.0.0.1 40000 typ host'],
+  },
+  dtls: { fingerprint: { algorithm: 'sha-256', value: 'AA:BB' }, setup: 'passive' },
+  address: '127.0.0.1',
+  port: 40000,
+};
+
+function parse(text: string): SessionDescription {
+  const r = parseSessionDescription(text);
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+const codecNames = (s: SessionDescription, i: number) =>
+  s.media[i]?.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}${c.fmtp ? ` ${c.fmtp}` : ''}`);
+
+describe('WebRTC offer → RTP/AVP offer', () => {
+  test("Chromium's offer becomes plain RTP/AVP with the passthrough codecs in Chromium's order", () => {
+    const offer = deriveOffer(fixture('chromium-offer-audio-video.sdp'), 'rtp');
+    assert.ok(offer.ok);
+    const media = offer.value.map((m, i) => ({ ...m, port: 20000 + 2 * i }));
+    const text = writeRtpAvpDescription({ origin, address: '127.0.0.1', media });
+    for (const banned of [
+      'ice-ufrag',
+      'ice-pwd',
+      'candidate',
+      'fingerprint',
+      'setup',
+      'a=ssrc',
+      'msid',
+      'a=mid',
+      'extmap',
+      'BUNDLE',
+      'transport-cc',
+      'goog-remb',
+      'SAVPF',
+    ]) {
+      assert.ok(!text.includes(banned), `${banned} must stay on the WebRTC side`);
+    }
+    const sdp = parse(text);
+    assert.equal(sdp.media[0]?.protocol, 'RTP/AVP');
+    assert.equal(sdp.media[0]?.address, '127.0.0.1');
+    assert.equal(sdp.media[0]?.port, 20000);
+    assert.equal(sdp.media[0]?.ptime, 20);
+    assert.deepEqual(codecNames(sdp, 0), [
+      '111 opus/48000 minptime=10;useinbandfec=1',
+      '9 G722/8000',
+      '0 PCMU/8000',
+      '8 PCMA/8000',
+      '126 telephone-event/8000 0-16',
+    ]);
+    // VP8 first, then the H.264 variants (no rtx/red/ulpfec, no VP9/AV1).
+    assert.deepEqual(
+      sdp.media[1]?.codecs.map((c) => c.name),
+      ['VP8', 'H264', 'H264', 'H264', 'H264', 'H264', 'H264'],
+    );
+    assert.deepEqual(sdp.media[1]?.codecs[0]?.rtcpFb, ['ccm fir', 'nack', 'nack pli']);
+  });
+
+  test("Firefox's offer keeps its payload types (opus 109, telephone-event 101)", () => {
+    const offer = deriveOffer(fixture('firefox-offer-audio.sdp'), 'rtp');
+    assert.ok(offer.ok);
+    assert.deepEqual(
+      offer.value[0]?.codecs.map((c) => c.payloadType),
+      [109, 9, 0, 8, 101],
+    );
+  });
+});
+
+describe('RTP/AVP answer → WebRTC answer', () => {
+  test('an Asterisk-style PCMU answer gives Chromium PCMU with its own telephone-event/8000 PT', () => {
+    const browserOffer = fixture('chromium-offer-audio.sdp');
+    const sipAnswer = parse(
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=Asterisk\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n' +
+        'm=audio 17552 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n',
+    );
+    const answer = deriveAnswer(browserOffer, sipAnswer, 'webrtc');
+    assert.ok(answer.ok);
+    const text = writeWebRtcDescription({
+      origin,
+      ...webRtcTransport,
+      media: answer.value.map((m) => ({ ...m, port: 9 })),
+    });
+    const sdp = parse(text);
+    assert.deepEqual(codecNames(sdp, 0), ['0 PCMU/8000', '126 telephone-event/8000']);
+    assert.equal(sdp.media[0]?.mid, '0');
+    assert.equal(sdp.media[0]?.ice?.ufrag, 'pUfr');
+    assert.equal(sdp.media[0]?.dtls?.setup, 'passive');
+    assert.deepEqual(sdp.bundle, [['0']]);
+
+    // PT maps both ways: browser sends 0/126 (what we answered), device wants 0/101.
+    const toSip = buildPayloadTypeMap(sdp.media[0]?.codecs ?? [], sipAnswer.media[0]?.codecs ?? []);
+    assert.equal(toSip[0]?.payloadType, 0);
+    assert.equal(toSip[126]?.payloadType, 101);
+    assert.equal(toSip[111], undefined, 'opus was not negotiated');
+  });
+
+  test('opus end to end: browser telephone-event/48000 maps to the device telephone-event/8000 with both clocks', () => {
+    const browserOffer = fixture('chromium-offer-audio.sdp');
+    const sipAnswer = parse(
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n' +
+        'm=audio 8510 RTP/AVP 96 101\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n',
+    );
+    const answer = deriveAnswer(browserOffer, sipAnswer, 'webrtc');
+    assert.ok(answer.ok);
+    assert.deepEqual(
+      answer.value[0]?.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}`),
+      ['111 opus/48000', '110 telephone-event/48000'],
+    );
+    const toSip = buildPayloadTypeMap(answer.value[0]?.codecs ?? [], sipAnswer.media[0]?.codecs ?? []);
+    assert.deepEqual(toSip[110], {
+      payloadType: 101,
+      kind: 'telephone-event',
+      inClockRate: 48000,
+      outClockRate: 8000,
+      codec: 'telephone-event',
+    });
+    assert.equal(toSip[111]?.payloadType, 96);
+  });
+
+  test('a device that accepts nothing the browser offered fails with 488 and a readable reason', () => {
+    const browserOffer = fixture('chromium-offer-audio.sdp');
+    const r = deriveAnswer(browserOffer, fixture('g729-only-offer.sdp'), 'webrtc');
+    assert.equal(r.ok, false);
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'SDP_NO_COMMON_CODEC');
+    assert.equal(r.error.sipStatus, 488);
+    assert.match(r.error.reason, /G729/);
+    assert.match(r.error.reason, /opus/);
+  });
+});
+
+describe('RTP/AVP offer → WebRTC offer → RTP/AVP answer', () => {
+  test("baresip's offer: opus and VP8 share PT 96 in different m= lines; a telephone-event/48000 is added for opus", () => {
+    const offer = deriveOffer(fixture('baresip-offer-audio-video.sdp'), 'webrtc');
+    assert.ok(offer.ok);
+    const [audio, video] = offer.value;
+    assert.deepEqual(
+      audio?.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}`),
+      [
+        '0 PCMU/8000',
+        '8 PCMA/8000',
+        '9 G722/8000',
+        '96 opus/48000',
+        '101 telephone-event/8000',
+        '110 telephone-event/48000',
+      ],
+    );
+    assert.deepEqual(
+      video?.codecs.map((c) => `${c.payloadType} ${c.name}`),
+      ['96 VP8'],
+    );
+    assert.deepEqual([audio?.mid, video?.mid], ['0', '1']);
+  });
+
+  test('a G.729-only device gets SDP_NO_COMMON_CODEC naming what it offered', () => {
+    const r = deriveOffer(fixture('g729-only-offer.sdp'), 'webrtc');
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'SDP_NO_COMMON_CODEC');
+    assert.match(r.error.reason, /G729/);
+  });
+
+  test('FreeSWITCH video: the browser answering H.264 42e01f/pm1 is matched to the FreeSWITCH PT 98', () => {
+    const sipOffer = fixture('freeswitch-offer-audio-video-vp8.sdp');
+    const browserAnswer = parse(
+      'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' +
+        'm=audio 9 UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n' +
+        'm=video 9 UDP/TLS/RTP/SAVPF 98\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=rtpmap:98 H264/90000\r\n' +
+        'a=fmtp:98 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42c01f\r\na=sendrecv\r\n',
+    );
+    const answer = deriveAnswer(sipOffer, browserAnswer, 'rtp');
+    assert.ok(answer.ok);
+    assert.deepEqual(
+      answer.value[1]?.codecs.map((c) => `${c.payloadType} ${c.name} ${c.fmtp}`),
+      ['98 H264 profile-level-id=42e01f;packetization-mode=1'],
+    );
+    assert.deepEqual(
+      answer.value[0]?.codecs.map((c) => c.payloadType),
+      [0, 101],
+    );
+  });
+});
+
+describe('hold and re-offers', () => {
+  test("Asterisk's sendonly re-offer reaches the browser as sendonly on the same mids; its recvonly answer goes back", () => {
+    const first = deriveOffer(fixture('asterisk-offer-audio.sdp'), 'webrtc');
+    assert.ok(first.ok);
+    const hold = deriveOffer(fixture('asterisk-reoffer-hold.sdp'), 'webrtc', { mids: first.value.map((m) => m.mid) });
+    assert.ok(hold.ok);
+    assert.equal(hold.value[0]?.direction, 'sendonly');
+    assert.equal(hold.value[0]?.mid, first.value[0]?.mid);
+    const browserAnswer = parse(
+      'v=0\r\no=- 1 3 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\na=recvonly\r\n',
+    );
+    const answer = deriveAnswer(fixture('asterisk-reoffer-hold.sdp'), browserAnswer, 'rtp');
+    assert.ok(answer.ok);
+    assert.equal(answer.value[0]?.direction, 'recvonly');
+  });
+
+  test('a re-offer written with the same transport keeps ufrag, pwd, fingerprint and mids (no ICE restart)', () => {
+    const a = deriveOffer(fixture('asterisk-offer-audio.sdp'), 'webrtc');
+    const b = deriveOffer(fixture('asterisk-reoffer-hold.sdp'), 'webrtc', { mids: ['0'] });
+    assert.ok(a.ok && b.ok);
+    const first = parse(writeWebRtcDescription({ origin, ...webRtcTransport, media: a.value }));
+    const second = parse(
+      writeWebRtcDescription({ origin: { ...origin, sessionVersion: 2 }, ...webRtcTransport, media: b.value }),
+    );
+    assert.equal(second.origin.sessionId, first.origin.sessionId);
+    assert.equal(second.origin.sessionVersion, first.origin.sessionVersion + 1);
+    assert.deepEqual(second.media[0]?.ice, first.media[0]?.ice);
+    assert.deepEqual(second.media[0]?.dtls, first.media[0]?.dtls);
+    assert.equal(second.media[0]?.mid, first.media[0]?.mid);
+  });
+});

@@ -1,0 +1,152 @@
+// Offer/answer across the gateway: an offer received on one leg becomes an offer on the other leg (same
+// streams, the codecs Parley can pass through, in the offerer's order and with the offerer's payload
+// types), and the answer from that other leg becomes the answer to the first offerer. The result keeps
+// both ends on one codec per stream so that media passes through untranscoded.
+//
+//   browser ──WebRTC offer──▶ deriveOffer(…,'rtp') ──RTP/AVP offer──▶ SIP device
+//   browser ◀─WebRTC answer── deriveAnswer(…)      ◀─RTP/AVP answer── SIP device
+//   (and the same the other way round for calls from SIP to the browser)
+
+import { type Codec, isTelephoneEvent, sameCodec } from './codec.js';
+import { describeCodecs, passthroughCodecs } from './codec-intersection.js';
+import type { LocalMedia } from './description-writer.js';
+import { err, ok, type Result, SdpError } from './errors.js';
+import type { MediaDescription, SessionDescription } from './session-description.js';
+
+export type Profile = 'rtp' | 'webrtc';
+
+/** RTCP feedback Parley relays between legs (RFC 4585 §4.2, RFC 5104 §7.1). */
+const RELAYED_FEEDBACK = ['nack', 'nack pli', 'ccm fir'];
+
+const DTMF_EVENTS = '0-16';
+
+function freePayloadType(used: Set<number>, preferred: number): number {
+  if (!used.has(preferred)) return preferred;
+  for (let pt = 96; pt <= 127; pt++) if (!used.has(pt)) return pt;
+  return preferred;
+}
+
+function telephoneEvent(remote: Codec[], clockRate: number, used: Set<number>): Codec {
+  const existing = remote.find((c) => isTelephoneEvent(c) && c.clockRate === clockRate);
+  const payloadType = existing?.payloadType ?? freePayloadType(used, clockRate === 8000 ? 101 : 110);
+  used.add(payloadType);
+  return {
+    payloadType,
+    name: 'telephone-event',
+    clockRate,
+    channels: 1,
+    fmtp: existing?.fmtp ?? DTMF_EVENTS,
+    rtcpFb: [],
+  };
+}
+
+function withFeedback(c: Codec, target: Profile, kind: string): Codec {
+  if (kind !== 'video') return { ...c, rtcpFb: [] };
+  // The browser gets all the feedback Parley relays; a SIP device keeps what it asked for.
+  const rtcpFb = target === 'webrtc' ? RELAYED_FEEDBACK : c.rtcpFb.filter((fb) => RELAYED_FEEDBACK.includes(fb));
+  return { ...c, rtcpFb: [...rtcpFb] };
+}
+
+const rejected = (m: Pick<MediaDescription, 'kind'>, mid: string | undefined): LocalMedia => ({
+  kind: m.kind,
+  port: 0,
+  codecs: [],
+  direction: 'inactive',
+  ...(mid !== undefined ? { mid } : {}),
+});
+
+/**
+ * The offer to send on the other leg for an offer received on one leg. `port` is left 0 for usable
+ * streams' callers to fill (the leg knows its ports); a stream nothing can pass through is kept as
+ * rejected (port 0) so m= lines stay aligned (RFC 3264 §8: m= lines are never removed).
+ * `mids` are the WebRTC mids of a previous negotiation, kept so that a re-offer is not an ICE restart.
+ */
+export function deriveOffer(
+  remoteOffer: SessionDescription,
+  target: Profile,
+  opts: { mids?: (string | undefined)[] } = {},
+): Result<LocalMedia[]> {
+  const out = remoteOffer.media.map((m, i): LocalMedia => {
+    const mid = target === 'webrtc' ? (opts.mids?.[i] ?? m.mid ?? String(i)) : undefined;
+    if (m.port === 0 || (m.kind !== 'audio' && m.kind !== 'video')) return rejected(m, mid);
+    const codecs = passthroughCodecs(m.codecs, m.kind).map((c) => withFeedback(c, target, m.kind));
+    if (codecs.length === 0) return rejected(m, mid);
+    if (m.kind === 'audio') {
+      const used = new Set(m.codecs.map((c) => c.payloadType));
+      // RFC 4733 §2.1: the event clock is the audio clock. SIP devices all know telephone-event/8000
+      // (baresip knows only that one); browsers get one per audio clock rate offered.
+      const rates = target === 'rtp' ? [8000] : [...new Set(codecs.map((c) => c.clockRate))];
+      for (const rate of rates) codecs.push(telephoneEvent(m.codecs, rate, used));
+    }
+    return {
+      kind: m.kind,
+      port: 0,
+      codecs,
+      direction: m.direction,
+      ...(mid !== undefined ? { mid } : {}),
+      ...(m.kind === 'audio' && target === 'rtp' ? { ptime: m.ptime ?? 20 } : {}),
+    };
+  });
+  if (out.every((m) => m.codecs.length === 0)) {
+    const offered = remoteOffer.media.flatMap((m) => m.codecs.filter((c) => !isTelephoneEvent(c)));
+    return err(
+      new SdpError(
+        'SDP_NO_COMMON_CODEC',
+        `No codec can be passed through: the offer has ${describeCodecs(offered)}; Parley passes opus, G722, PCMU, PCMA, VP8 and H264.`,
+      ),
+    );
+  }
+  return ok(out);
+}
+
+/**
+ * The answer to the first leg's offer, from the answer the other leg gave to the derived offer. Codecs
+ * are the offerer's own descriptions (its payload types and fmtp) of those the other leg accepted, in the
+ * other leg's order; the direction is the other leg's answer direction (hold passes through).
+ */
+export function deriveAnswer(
+  remoteOffer: SessionDescription,
+  otherAnswer: SessionDescription,
+  target: Profile,
+): Result<LocalMedia[]> {
+  const out = remoteOffer.media.map((m, i): LocalMedia => {
+    const mid = target === 'webrtc' ? (m.mid ?? String(i)) : undefined;
+    const answered = otherAnswer.media[i];
+    if (answered === undefined || answered.port === 0 || m.port === 0) return rejected(m, mid);
+    const used = new Set<Codec>();
+    const codecs: Codec[] = [];
+    for (const a of answered.codecs) {
+      if (isTelephoneEvent(a)) continue;
+      const o = m.codecs.find((c) => !used.has(c) && !isTelephoneEvent(c) && sameCodec(a, c));
+      if (o === undefined) continue;
+      used.add(o);
+      codecs.push(withFeedback(o, target, m.kind));
+    }
+    if (codecs.length === 0) return rejected(m, mid);
+    if (m.kind === 'audio') {
+      const rate = codecs[0]?.clockRate;
+      const te =
+        m.codecs.find((c) => isTelephoneEvent(c) && c.clockRate === rate) ?? m.codecs.find((c) => isTelephoneEvent(c));
+      if (te !== undefined) codecs.push({ ...te, rtcpFb: [] });
+    }
+    return {
+      kind: m.kind,
+      port: 0,
+      codecs,
+      direction: answered.direction,
+      ...(mid !== undefined ? { mid } : {}),
+      ...(m.kind === 'audio' && target === 'rtp' ? { ptime: m.ptime ?? answered.ptime ?? 20 } : {}),
+    };
+  });
+  if (out.every((m) => m.codecs.length === 0)) {
+    const offered = remoteOffer.media.flatMap((m) => m.codecs.filter((c) => !isTelephoneEvent(c)));
+    const answered = otherAnswer.media.flatMap((m) => m.codecs.filter((c) => !isTelephoneEvent(c)));
+    return err(
+      new SdpError(
+        'SDP_NO_COMMON_CODEC',
+        `No common codec: one side offered ${describeCodecs(offered)}, the other accepted ${describeCodecs(answered)}.`,
+      ),
+    );
+  }
+  return ok(out);
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { parseSessionDescription } from './session-description.js';
+import { fixture, fixtureText } from './test-fixtures.js';
+
+describe('parseSessionDescription', () => {
+  test('reads Chromium 156 offer: BUNDLE, ICE, DTLS, codecs in preference order', () => {
+    const s = fixture('chromium-offer-audio-video.sdp');
+    assert.deepEqual(s.bundle, [['0', '1']]);
+    const [audio, video] = s.media;
+    assert.ok(audio && video);
+    assert.equal(audio.protocol, 'UDP/TLS/RTP/SAVPF');
+    assert.deepEqual(
+      audio.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}/${c.channels}`),
+      [
+        '111 opus/48000/2',
+        '63 red/48000/2',
+        '9 G722/8000/1',
+        '0 PCMU/8000/1',
+        '8 PCMA/8000/1',
+        '13 CN/8000/1',
+        '110 telephone-event/48000/1',
+        '126 telephone-event/8000/1',
+      ],
+    );
+    assert.equal(audio.ice?.ufrag, 'We6J');
+    assert.equal(audio.dtls?.setup, 'actpass');
+    assert.equal(audio.rtcpMux, true);
+    assert.equal(audio.ssrc, 4077129255);
+    const vp8 = video.codecs.find((c) => c.name === 'VP8');
+    assert.deepEqual(vp8?.rtcpFb, ['goog-remb', 'transport-cc', 'ccm fir', 'nack', 'nack pli']);
+  });
+
+  test('reads baresip offer: session-level c=, rtcp-fb wildcard applies to every video PT', () => {
+    const s = fixture('baresip-offer-audio-video.sdp');
+    const [audio, video] = s.media;
+    assert.equal(audio?.address, '192.0.2.2');
+    assert.equal(audio?.port, 8510);
+    assert.equal(audio?.ptime, 20);
+    assert.equal(audio?.ice, undefined);
+    assert.deepEqual(video?.codecs[0]?.rtcpFb, ['nack pli']);
+  });
+
+  test('static payload types without rtpmap get their RFC 3551 names', () => {
+    const r = parseSessionDescription(
+      'v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 8 9\r\n',
+    );
+    assert.ok(r.ok);
+    assert.deepEqual(
+      r.value.media[0]?.codecs.map((c) => c.name),
+      ['PCMU', 'PCMA', 'G722'],
+    );
+  });
+
+  test('every fixture parses', () => {
+    for (const name of [
+      'chromium-offer-audio.sdp',
+      'firefox-offer-audio-video.sdp',
+      'firefox-offer-audio.sdp',
+      'asterisk-offer-audio.sdp',
+      'asterisk-reoffer-hold.sdp',
+      'asterisk-offer-audio-video-h264.sdp',
+      'freeswitch-offer-audio.sdp',
+      'freeswitch-offer-audio-video-vp8.sdp',
+      'g729-only-offer.sdp',
+    ]) {
+      assert.equal(parseSessionDescription(fixtureText(name)).ok, true, name);
+    }
+  });
+
+  test('bad input gives a coded error, not an exception', () => {
+    const r = parseSessionDescription('hello');
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.error.code, 'SDP_PARSE_FAILED');
+    const big = parseSessionDescription(`v=0\r\n${'a=x\r\n'.repeat(20000)}`);
+    assert.equal(!big.ok && big.error.code, 'SDP_TOO_LARGE');
+    const none = parseSessionDescription('v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n');
+    assert.equal(!none.ok && none.error.code, 'SDP_NO_MEDIA');
+  });
+
+  test('never throws on any text', () => {
+    const line = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        'm=audio 9 RTP/AVP 0',
+        'm=video x y z',
+        'a=rtpmap:96',
+        'a=fmtp:',
+        'a=rtcp-fb:* nack',
+        'c=IN IP4',
+        'a=candidate:1',
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+        const r = parseSessionDescription(`v=0\r\n${lines.join('\r\n')}\r\n`);
+        assert.equal(typeof r.ok, 'boolean');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
