@@ -1,0 +1,23 @@
+// The harness of real peers for Parley's tests: Kamailio (+ rtpengine), baresip, sipp, browsers,
+// tones. Every peer runs on 127.0.0.1 with ports chosen per run and logs into the test's artifacts.
+export { ARTIFACTS_ROOT, Artifacts, type Cleanup, type TestLike, withArtifacts } from './artifacts.js';
+export { Baresip, type BaresipEvent, BaresipEvents, type BaresipOptions, type Registrar } from './baresip.js';
+export { HarnessError, type HarnessErrorCode, withTimeout } from './errors.js';
+export { type Kamailio, type StartKamailioOptions, startKamailio } from './kamailio.js';
+export { KAMAILIO_DOMAIN, kamailioConfig, type SipUser } from './kamailio-config.js';
+export { PeerProcess } from './peer-process.js';
+export { freeSipPort, freeTcpPort, freeUdpPort, freeUdpRange, LOOPBACK, type PortRange } from './ports.js';
+export { type RtpEngine, startRtpEngine } from './rtpengine.js';
+export {
+  type DetectOptions,
+  decodeWav,
+  detectTone,
+  detectToneInSamples,
+  encodeWav,
+  goertzelPower,
+  type Pcm,
+  readWav,
+  sine,
+  type ToneDetection,
+  writeToneWav,
+} from './tone.js';

@@ -1,0 +1,79 @@
+// Free loopback ports chosen per run. A port is "free" when this process could bind it just now; the
+// peer binds it a moment later, so two test files running at once could race. Random bases for media
+// ranges make that unlikely, and each peer fails loudly (its log is kept) if it does happen.
+import { randomInt } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+
+export const LOOPBACK = '127.0.0.1';
+
+/** Binds UDP `port` (0: any) on loopback; resolves the port actually bound, or undefined when taken. */
+function tryUdp(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(undefined);
+    });
+    socket.bind(port, LOOPBACK, () => {
+      const bound = socket.address().port;
+      socket.close(() => resolve(bound));
+    });
+  });
+}
+
+/** Binds TCP `port` (0: any) on loopback; resolves the port actually bound, or undefined when taken. */
+function tryTcp(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => {
+      server.close();
+      resolve(undefined);
+    });
+    server.listen({ port, host: LOOPBACK, exclusive: true }, () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : undefined;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+export async function freeUdpPort(): Promise<number> {
+  const port = await tryUdp(0);
+  if (port === undefined) throw new Error('freeUdpPort: the kernel gave no UDP port on 127.0.0.1');
+  return port;
+}
+
+export async function freeTcpPort(): Promise<number> {
+  const port = await tryTcp(0);
+  if (port === undefined) throw new Error('freeTcpPort: the kernel gave no TCP port on 127.0.0.1');
+  return port;
+}
+
+/** A port free on both UDP and TCP (a SIP listener takes both). */
+export async function freeSipPort(attempts = 50): Promise<number> {
+  for (let i = 0; i < attempts; i++) {
+    const port = await tryUdp(0);
+    if (port !== undefined && (await tryTcp(port)) === port) return port;
+  }
+  throw new Error(`freeSipPort: no port free on both UDP and TCP after ${attempts} attempts`);
+}
+
+export interface PortRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * `count` consecutive UDP ports, all free now, for a media range (RTP takes even ports, RTCP the next
+ * odd one). Searches from a random even base in [lowest, highest].
+ */
+export async function freeUdpRange(count: number, lowest = 20000, highest = 59000, attempts = 40): Promise<PortRange> {
+  for (let i = 0; i < attempts; i++) {
+    const min = randomInt(lowest / 2, (highest - count) / 2) * 2;
+    let ok = true;
+    for (let port = min; port < min + count && ok; port++) ok = (await tryUdp(port)) === port;
+    if (ok) return { min, max: min + count - 1 };
+  }
+  throw new Error(`freeUdpRange: no ${count} consecutive free UDP ports after ${attempts} attempts`);
+}
