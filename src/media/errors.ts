@@ -1,0 +1,34 @@
+// Errors of the media plane: values with a stable code. Parsers of packet bytes return the code (they
+// never throw); leg and bridge operations reject with a MediaError.
+
+export type MediaErrorCode =
+  // packet parsing (counted per leg, never thrown)
+  | 'MEDIA_RTP_TOO_SHORT'
+  | 'MEDIA_RTP_BAD_VERSION'
+  | 'MEDIA_RTP_BAD_LENGTH'
+  | 'MEDIA_RTCP_TOO_SHORT'
+  | 'MEDIA_RTCP_BAD_VERSION'
+  | 'MEDIA_RTCP_BAD_LENGTH'
+  | 'MEDIA_DTMF_BAD_PAYLOAD'
+  // legs and plane
+  | 'MEDIA_NO_PORT'
+  | 'MEDIA_BAD_SDP'
+  | 'MEDIA_NO_COMMON_CODEC'
+  | 'MEDIA_BAD_STATE'
+  | 'MEDIA_UNKNOWN_LEG'
+  | 'MEDIA_ICE_FAILED'
+  | 'MEDIA_DTLS_FAILED'
+  | 'MEDIA_CLOSED';
+
+export class MediaError extends Error {
+  readonly code: MediaErrorCode;
+  /** For negotiation failures: the SIP status to answer with (488) and a reason a user can read. */
+  readonly sipStatus: number | undefined;
+
+  constructor(code: MediaErrorCode, message: string, opts: { sipStatus?: number; cause?: unknown } = {}) {
+    super(`[${code}] ${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'MediaError';
+    this.code = code;
+    this.sipStatus = opts.sipStatus;
+  }
+}
