@@ -17,6 +17,8 @@ export type SipErrorCode =
   | 'SIP_PARSE_BAD_CONTENT_LENGTH'
   | 'SIP_PARSE_MISSING_HEADER'
   | 'SIP_PARSE_INCOMPLETE'
+  | 'SIP_PARSE_UNSUPPORTED_URI_SCHEME'
+  | 'SIP_PARSE_BAD_AUTH'
   // user input checked before anything is sent
   | 'SIP_INVALID_USER'
   | 'SIP_INVALID_URI'

@@ -1,0 +1,144 @@
+// Frames SIP messages out of a TCP or TLS byte stream (RFC 3261 §18.3): the header section ends at the
+// first empty line, and Content-Length says how many body bytes follow. Between messages:
+//   RFC 3261 §7.5: CRLFs before a start line are ignored;
+//   RFC 5626 §3.5.1: a double CRLF ("\r\n\r\n") is a keep-alive ping, answered by a single CRLF pong.
+// A message that is framed but malformed is reported as an error and the stream goes on; a framing error
+// (oversize message, unreadable Content-Length) fails the stream: the transport must close the connection.
+
+import { err, ok, type Result, SipError } from '../errors.js';
+import type { SipMessage } from './message.js';
+import { findHeadEnd, parseHead } from './parser.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './types.js';
+
+export interface StreamParserHandlers {
+  /** A "\r\n\r\n" keep-alive arrived: the transport answers "\r\n" (RFC 5626 §3.5.1). */
+  onPing?: () => void;
+  /** A lone "\r\n" arrived between messages: the answer to a ping this side sent. */
+  onPong?: () => void;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const EMPTY = Buffer.alloc(0);
+
+/** Finds Content-Length in a head that did not parse, so that the stream can skip the broken message. */
+function salvageContentLength(head: string): number | undefined {
+  const m = /(?:^|\n)(?:content-length|l)[ \t]*:[ \t]*(\d{1,10})[ \t]*\r?(?:\n|$)/i.exec(head);
+  return m === null ? undefined : Number(m[1]);
+}
+
+export class StreamParser {
+  private buf: Buffer = EMPTY;
+  /** Where the search for the end of the current header section resumes. */
+  private scanFrom = 0;
+  private error: SipError | undefined;
+  private readonly limits: ParseLimits;
+  private readonly handlers: StreamParserHandlers;
+
+  constructor(limits: ParseLimits = DEFAULT_PARSE_LIMITS, handlers: StreamParserHandlers = {}) {
+    this.limits = limits;
+    this.handlers = handlers;
+  }
+
+  /** True once a framing error was returned: nothing more is parsed and the connection should be closed. */
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
+  /** Bytes received and not yet framed into a message. */
+  get pending(): number {
+    return this.buf.length;
+  }
+
+  /** Feeds bytes; returns the messages (and errors) completed by them, in order. */
+  push(chunk: Buffer): Result<SipMessage>[] {
+    if (this.error !== undefined) return [];
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const out: Result<SipMessage>[] = [];
+    for (;;) {
+      const r = this.next();
+      if (r === undefined) break;
+      out.push(r);
+      if (this.error !== undefined) {
+        this.buf = EMPTY;
+        break;
+      }
+    }
+    return out;
+  }
+
+  private fatal(e: SipError): Result<never> {
+    this.error = e;
+    return err(e);
+  }
+
+  private consume(n: number): void {
+    this.buf = n >= this.buf.length ? EMPTY : this.buf.subarray(n);
+    this.scanFrom = 0;
+  }
+
+  /** One framed result, or undefined when more bytes are needed. */
+  private next(): Result<SipMessage> | undefined {
+    // Keep-alives and stray line breaks between messages.
+    while (this.buf.length > 0 && this.scanFrom === 0) {
+      const b = this.buf;
+      if (b[0] === CR) {
+        if (b.length < 2) return undefined;
+        if (b[1] !== LF) break;
+        if (b.length >= 4 && b[2] === CR && b[3] === LF) {
+          this.consume(4);
+          this.handlers.onPing?.();
+        } else if (b.length === 3 && b[2] === CR) {
+          return undefined;
+        } else {
+          this.consume(2);
+          this.handlers.onPong?.();
+        }
+      } else if (b[0] === LF) {
+        this.consume(1);
+      } else break;
+      if (this.buf.length === 0) return undefined;
+    }
+    const b = this.buf;
+    if (b.length === 0) return undefined;
+    const end = findHeadEnd(b, 0, this.scanFrom);
+    if (end === undefined) {
+      if (b.length > this.limits.maxMessageBytes) {
+        return this.fatal(
+          new SipError('SIP_PARSE_TOO_LARGE', `header section over ${this.limits.maxMessageBytes} bytes`),
+        );
+      }
+      this.scanFrom = Math.max(0, b.length - 3);
+      return undefined;
+    }
+    if (end.headEnd > this.limits.maxMessageBytes) {
+      return this.fatal(
+        new SipError('SIP_PARSE_TOO_LARGE', `header section over ${this.limits.maxMessageBytes} bytes`),
+      );
+    }
+    const headText = b.toString('utf8', 0, end.headEnd);
+    const head = parseHead(headText, this.limits);
+    const length = head instanceof SipError ? salvageContentLength(headText) : (head.contentLength ?? 0);
+    if (length === undefined) return this.fatal(head as SipError);
+    if (end.bodyStart + length > this.limits.maxMessageBytes) {
+      return this.fatal(
+        new SipError(
+          'SIP_PARSE_TOO_LARGE',
+          `message of ${end.bodyStart + length} bytes is over ${this.limits.maxMessageBytes}`,
+          {
+            status: 513,
+          },
+        ),
+      );
+    }
+    if (b.length < end.bodyStart + length) {
+      this.scanFrom = end.headEnd;
+      return undefined;
+    }
+    const body = length === 0 ? Buffer.alloc(0) : Buffer.from(b.subarray(end.bodyStart, end.bodyStart + length));
+    this.consume(end.bodyStart + length);
+    if (head instanceof SipError) return err(head);
+    head.message.body = body;
+    return ok(head.message);
+  }
+}
