@@ -44,9 +44,9 @@
 //     +---------------------------------------------+
 
 import type { SipError } from '../errors.js';
+import { createResponse } from '../message/builders.js';
 import type { SipRequest, SipResponse } from '../message/message.js';
 import { Transaction, type TransactionOptions, timeoutError } from './transaction.js';
-import { trying100 } from './trying.js';
 
 export type InviteServerTransactionState = 'Proceeding' | 'Completed' | 'Accepted' | 'Confirmed' | 'Terminated';
 
@@ -78,7 +78,8 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
     // §17.2.1: "If the TU is not going to generate a provisional response within 200 ms, the server transaction
     // MUST generate a 100 (Trying) response." We cannot know the TU's intent, so we wait 200 ms for it.
     this.startTimer('trying', this.timers.trying, () => {
-      if (this.state === 'Proceeding' && this.lastResponse === undefined) this.respond(trying100(this.request));
+      if (this.state === 'Proceeding' && this.lastResponse === undefined)
+        this.respond(createResponse(this.request, 100, 'Trying'));
     });
   }
 
