@@ -1,0 +1,55 @@
+// What the bridge needs from a leg (WebRTC or RTP): a packet callback per direction, a way to send
+// rewritten packets, the SSRC the leg sends with, and stats. Callbacks, not events, on the packet path:
+// one function call per packet and no listener arrays.
+
+import type { RtcpPacket } from './rtp/rtcp-packet.js';
+import type { RtpHeader } from './rtp/rtp-header.js';
+
+export type StreamKind = 'audio' | 'video';
+
+export interface StreamStats {
+  kind: StreamKind;
+  codec: string | undefined;
+  packetsSent: number;
+  bytesSent: number;
+  packetsReceived: number;
+  bytesReceived: number;
+  /** RFC 3550 §6.4.1 cumulative lost of the received stream. */
+  packetsLost: number;
+  /** Interarrival jitter of the received stream, in ms. */
+  jitterMs: number;
+  /** From the peer's RTCP receiver reports, when it sent any. */
+  roundTripTimeMs: number | undefined;
+  /** Packets that failed to parse (RTP, RTCP) or to authenticate (SRTP). */
+  invalidPackets: number;
+  /** Packets dropped because they came from another address than the latched one. */
+  unexpectedSourcePackets: number;
+}
+
+export interface LegStats {
+  legId: string;
+  streams: StreamStats[];
+}
+
+export interface MediaLeg {
+  readonly id: string;
+  /** Receives each valid RTP packet (the buffer may be rewritten in place and forwarded). */
+  onRtp: ((kind: StreamKind, packet: Buffer, header: RtpHeader) => void) | undefined;
+  /** Receives the parsed RTCP packets that are not the leg's own business (feedback, BYE). */
+  onRtcp: ((kind: StreamKind, packets: RtcpPacket[]) => void) | undefined;
+  sendRtp(kind: StreamKind, packet: Buffer): void;
+  sendRtcp(kind: StreamKind, packet: Buffer): void;
+  /** The SSRC this leg sends a stream with (the bridge writes it into forwarded packets). */
+  localSsrc(kind: StreamKind): number;
+  /** The SSRC of the peer's stream, when known (for feedback addressed to it). */
+  remoteSsrc(kind: StreamKind): number | undefined;
+  stats(): LegStats;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  /** Wall-clock ms (Date.now()), used for RTCP NTP times and arrival times. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

@@ -1,0 +1,288 @@
+// The SIP side's leg: plain RTP/RTCP over UDP, one port pair per stream (RFC 3550 §11), or one port with
+// rtcp-mux (RFC 5761). Symmetric RTP (RFC 4961) with latching: until the first valid packet, anything is
+// accepted and the source is learnt; after that, packets from other sources are counted and dropped.
+// A new remote address from SDP (re-INVITE) unlatches.
+
+import { randomBytes } from 'node:crypto';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { MediaError } from './errors.js';
+import {
+  type Clock,
+  type LegStats,
+  type MediaLeg,
+  type StreamKind,
+  type StreamStats,
+  systemClock,
+} from './media-leg.js';
+import type { PortPair, PortPool } from './port-pool.js';
+import { ntpTime, ReceiverStatistics, roundTripTime } from './rtp/receiver-statistics.js';
+import { buildReceiverReport, buildSdes, buildSenderReport, parseRtcp, type RtcpPacket } from './rtp/rtcp-packet.js';
+import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader, readUint32 } from './rtp/rtp-header.js';
+
+export interface RemoteEndpoint {
+  address: string;
+  port: number;
+  /** RTCP port when not multiplexed (RFC 3605 a=rtcp, else port + 1). */
+  rtcpPort: number | undefined;
+}
+
+export interface RtpLegOptions {
+  id: string;
+  pool: PortPool;
+  clock?: Clock;
+  /** RTCP report interval (RFC 3550 §6.2: 5 s minimum for most sessions). 0 disables the timer. */
+  rtcpIntervalMs?: number;
+  cname?: string;
+  /** Called for packets that were counted and dropped, with a reason, for the caller's log. */
+  onDropped?: (kind: StreamKind, reason: string, from: string) => void;
+}
+
+interface Latch {
+  address: string;
+  port: number;
+}
+
+class RtpStream {
+  readonly recv = new ReceiverStatistics();
+  readonly localSsrc = randomBytes(4).readUInt32BE(0);
+  remote: RemoteEndpoint | undefined;
+  rtpLatch: Latch | undefined;
+  rtcpLatch: Latch | undefined;
+  rtcpMux = false;
+  codec: string | undefined;
+  clockRates: (number | undefined)[] = new Array(128).fill(undefined);
+  packetsSent = 0;
+  bytesSent = 0;
+  lastSentTimestamp = 0;
+  lastSentAt = 0;
+  sentSinceReport = false;
+  invalidPackets = 0;
+  unexpectedSourcePackets = 0;
+  roundTripTimeMs: number | undefined;
+
+  constructor(
+    readonly kind: StreamKind,
+    readonly ports: PortPair,
+  ) {}
+}
+
+export class RtpLeg implements MediaLeg {
+  readonly id: string;
+  onRtp: MediaLeg['onRtp'];
+  onRtcp: MediaLeg['onRtcp'];
+  readonly #pool: PortPool;
+  readonly #clock: Clock;
+  readonly #cname: string;
+  readonly #onDropped: RtpLegOptions['onDropped'];
+  readonly #streams = new Map<StreamKind, RtpStream>();
+  readonly #header: RtpHeader = newRtpHeader();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: RtpLegOptions) {
+    this.id = options.id;
+    this.#pool = options.pool;
+    this.#clock = options.clock ?? systemClock;
+    this.#cname = options.cname ?? `parley-${options.id}`;
+    this.#onDropped = options.onDropped;
+    const interval = options.rtcpIntervalMs ?? 5000;
+    if (interval > 0) {
+      this.#timer = setInterval(() => this.sendReports(), interval);
+      this.#timer.unref();
+    }
+  }
+
+  /** Opens the port pair of a stream (once per kind; later calls return the same port). */
+  async openStream(kind: StreamKind, rtcpMux = false): Promise<number> {
+    if (this.#closed) throw new MediaError('MEDIA_CLOSED', `[leg:${this.id}] closed`);
+    const existing = this.#streams.get(kind);
+    if (existing !== undefined) return existing.ports.port;
+    const ports = await this.#pool.allocate(rtcpMux);
+    const stream = new RtpStream(kind, ports);
+    stream.rtcpMux = rtcpMux;
+    this.#streams.set(kind, stream);
+    ports.rtp.on('message', (msg, rinfo) => this.#onRtpSocket(stream, msg, rinfo));
+    ports.rtcp?.on('message', (msg, rinfo) => this.#onRtcpPacket(stream, msg, rinfo));
+    return ports.port;
+  }
+
+  localPort(kind: StreamKind): number | undefined {
+    return this.#streams.get(kind)?.ports.port;
+  }
+
+  /** Where to send (from the peer's SDP). A changed address or port unlatches (re-INVITE, transfer). */
+  setRemote(kind: StreamKind, remote: RemoteEndpoint, rtcpMux: boolean): void {
+    const s = this.#streams.get(kind);
+    if (s === undefined) return;
+    if (s.remote?.address !== remote.address || s.remote.port !== remote.port) {
+      s.rtpLatch = undefined;
+      s.rtcpLatch = undefined;
+    }
+    s.remote = remote;
+    s.rtcpMux = rtcpMux || s.ports.rtcp === undefined;
+  }
+
+  /** Codecs of a stream: clock rates per PT (for jitter) and the codec name for stats. */
+  setCodecs(kind: StreamKind, codecs: { payloadType: number; name: string; clockRate: number }[]): void {
+    const s = this.#streams.get(kind);
+    if (s === undefined) return;
+    s.clockRates = new Array(128).fill(undefined);
+    for (const c of codecs) s.clockRates[c.payloadType & 0x7f] = c.clockRate;
+    s.codec = codecs.find((c) => c.name.toLowerCase() !== 'telephone-event')?.name;
+  }
+
+  localSsrc(kind: StreamKind): number {
+    return this.#streams.get(kind)?.localSsrc ?? 0;
+  }
+
+  remoteSsrc(kind: StreamKind): number | undefined {
+    const s = this.#streams.get(kind);
+    return s?.recv.started ? s.recv.ssrc : undefined;
+  }
+
+  /** Whether the stream has learnt its peer's address from received packets. */
+  latchedTo(kind: StreamKind): Latch | undefined {
+    return this.#streams.get(kind)?.rtpLatch;
+  }
+
+  #onRtpSocket(s: RtpStream, msg: Buffer, rinfo: RemoteInfo): void {
+    if (s.rtcpMux && isRtcp(msg)) {
+      this.#onRtcpPacket(s, msg, rinfo);
+      return;
+    }
+    const h = this.#header;
+    if (parseRtpHeader(msg, msg.length, h) !== undefined) {
+      s.invalidPackets++;
+      this.#onDropped?.(s.kind, 'malformed RTP', `${rinfo.address}:${rinfo.port}`);
+      return;
+    }
+    const latch = s.rtpLatch;
+    if (latch === undefined) {
+      s.rtpLatch = { address: rinfo.address, port: rinfo.port };
+    } else if (latch.port !== rinfo.port || latch.address !== rinfo.address) {
+      s.unexpectedSourcePackets++;
+      this.#onDropped?.(s.kind, 'RTP from an unexpected source', `${rinfo.address}:${rinfo.port}`);
+      return;
+    }
+    const clockRate = s.clockRates[h.payloadType] ?? 8000;
+    s.recv.update(h.ssrc, h.sequenceNumber, h.timestamp, h.payloadLength, this.#clock.now(), clockRate);
+    this.onRtp?.(s.kind, msg, h);
+  }
+
+  #onRtcpPacket(s: RtpStream, msg: Buffer, rinfo: RemoteInfo): void {
+    const parsed = parseRtcp(msg, msg.length);
+    if (!parsed.ok) {
+      s.invalidPackets++;
+      this.#onDropped?.(s.kind, `malformed RTCP (${parsed.code})`, `${rinfo.address}:${rinfo.port}`);
+      return;
+    }
+    const latch = s.rtcpLatch;
+    if (latch === undefined) s.rtcpLatch = { address: rinfo.address, port: rinfo.port };
+    else if (latch.port !== rinfo.port || latch.address !== rinfo.address) {
+      s.unexpectedSourcePackets++;
+      this.#onDropped?.(s.kind, 'RTCP from an unexpected source', `${rinfo.address}:${rinfo.port}`);
+      return;
+    }
+    const now = this.#clock.now();
+    const forward: RtcpPacket[] = [];
+    for (const p of parsed.packets) {
+      if (p.type === 'sr' || p.type === 'rr') {
+        if (p.type === 'sr') s.recv.onSenderReport(p.ntpMsw, p.ntpLsw, now);
+        for (const block of p.reports) {
+          if (block.ssrc !== s.localSsrc) continue;
+          const rtt = roundTripTime(block, now);
+          if (rtt !== undefined) s.roundTripTimeMs = rtt;
+        }
+      } else if (p.type !== 'sdes') {
+        forward.push(p);
+      }
+    }
+    if (forward.length > 0) this.onRtcp?.(s.kind, forward);
+  }
+
+  sendRtp(kind: StreamKind, packet: Buffer): void {
+    const s = this.#streams.get(kind);
+    if (s === undefined || this.#closed) return;
+    const to = s.rtpLatch ?? s.remote;
+    if (to === undefined || to.port === 0) return;
+    s.packetsSent++;
+    s.bytesSent += packet.length - 12;
+    s.lastSentTimestamp = readUint32(packet, 4);
+    s.lastSentAt = this.#clock.now();
+    s.sentSinceReport = true;
+    s.ports.rtp.send(packet, to.port, to.address);
+  }
+
+  sendRtcp(kind: StreamKind, packet: Buffer): void {
+    const s = this.#streams.get(kind);
+    if (s === undefined || this.#closed) return;
+    const socket: Socket = s.rtcpMux || s.ports.rtcp === undefined ? s.ports.rtp : s.ports.rtcp;
+    if (s.rtcpMux) {
+      const to = s.rtpLatch ?? s.remote;
+      if (to !== undefined && to.port !== 0) socket.send(packet, to.port, to.address);
+      return;
+    }
+    const to = s.rtcpLatch ?? (s.remote && { address: s.remote.address, port: s.remote.rtcpPort ?? s.remote.port + 1 });
+    if (to !== undefined && to.port !== 0) socket.send(packet, to.port, to.address);
+  }
+
+  /** RFC 3550 §6.4: an SR if we sent since the last report, else an RR; with SDES CNAME (§6.1 compound). */
+  sendReports(): void {
+    const now = this.#clock.now();
+    for (const s of this.#streams.values()) {
+      if (s.remote === undefined) continue;
+      const reports = s.recv.started ? [s.recv.reportBlock(now)] : [];
+      let report: Buffer;
+      if (s.sentSinceReport) {
+        const ntp = ntpTime(now);
+        const clockRate = s.clockRates.find((r) => r !== undefined) ?? 8000;
+        const rtpTimestamp = (s.lastSentTimestamp + Math.round(((now - s.lastSentAt) * clockRate) / 1000)) >>> 0;
+        report = buildSenderReport({
+          type: 'sr',
+          ssrc: s.localSsrc,
+          ntpMsw: ntp.msw,
+          ntpLsw: ntp.lsw,
+          rtpTimestamp,
+          packetCount: s.packetsSent,
+          octetCount: s.bytesSent,
+          reports,
+        });
+      } else {
+        report = buildReceiverReport({ ssrc: s.localSsrc, reports });
+      }
+      s.sentSinceReport = false;
+      this.sendRtcp(s.kind, Buffer.concat([report, buildSdes(s.localSsrc, this.#cname)]));
+    }
+  }
+
+  stats(): LegStats {
+    const streams: StreamStats[] = [];
+    for (const s of this.#streams.values()) {
+      const clockRate = s.clockRates.find((r) => r !== undefined) ?? 8000;
+      streams.push({
+        kind: s.kind,
+        codec: s.codec,
+        packetsSent: s.packetsSent,
+        bytesSent: s.bytesSent,
+        packetsReceived: s.recv.packets,
+        bytesReceived: s.recv.bytes,
+        packetsLost: s.recv.lost,
+        jitterMs: (s.recv.jitter * 1000) / clockRate,
+        roundTripTimeMs: s.roundTripTimeMs,
+        invalidPackets: s.invalidPackets,
+        unexpectedSourcePackets: s.unexpectedSourcePackets,
+      });
+    }
+    return { legId: this.id, streams };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const s of this.#streams.values()) this.#pool.release(s.ports);
+    this.#streams.clear();
+    this.onRtp = undefined;
+    this.onRtcp = undefined;
+  }
+}
