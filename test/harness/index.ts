@@ -8,6 +8,8 @@ export { KAMAILIO_DOMAIN, kamailioConfig, type SipUser } from './kamailio-config
 export { PeerProcess } from './peer-process.js';
 export { freeSipPort, freeTcpPort, freeUdpPort, freeUdpRange, LOOPBACK, type PortRange } from './ports.js';
 export { type RtpEngine, startRtpEngine } from './rtpengine.js';
+export { parseSippStats, type SippOptions, type SippResult, type SippRun, type SippStats, startSipp } from './sipp.js';
+export { INFO_DTMF_CALL_SCENARIO, REGISTER_SCENARIO } from './sipp-scenarios.js';
 export {
   type DetectOptions,
   decodeWav,

@@ -3,6 +3,7 @@
 // ranges make that unlikely, and each peer fails loudly (its log is kept) if it does happen.
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
@@ -76,4 +77,26 @@ export async function freeUdpRange(count: number, lowest = 20000, highest = 5900
     if (ok) return { min, max: min + count - 1 };
   }
   throw new Error(`freeUdpRange: no ${count} consecutive free UDP ports after ${attempts} attempts`);
+}
+
+/** Whether some socket is bound to UDP `port` (any address), read from /proc/net/udp without binding. */
+export function isUdpPortBound(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex) === true);
+}
+
+/**
+ * Resolves true once some process has bound UDP `port` (for peers that print no readiness line, like
+ * sipp without a terminal), false when `signal` aborts first. Probing by binding would race the peer's
+ * own bind, so it reads /proc/net/udp every `intervalMs`; the caller bounds it with a timeout.
+ */
+export async function waitForUdpPortBound(port: number, signal: AbortSignal, intervalMs = 20): Promise<boolean> {
+  while (!isUdpPortBound(port)) {
+    if (signal.aborted) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return true;
 }
