@@ -1,0 +1,18 @@
+// The SIP stack's public API. The server composes a UserAgent per SIP account with a network (the transport
+// and transaction layers) and reads typed events; nothing here knows media, HTTP or WebSockets.
+
+export { DigestClient, type DigestCredentials } from './auth/digest.js';
+export { DigestServer, type DigestServerOptions, type VerifiedUser } from './auth/digest-server.js';
+export { AuthError, type AuthErrorCode } from './auth/errors.js';
+export { type Clock, FakeClock, RealClock } from './clock.js';
+export { Dialog, type DialogId, type DialogState } from './dialog/dialog.js';
+export { SipError, type SipErrorCode } from './errors.js';
+export type { DtmfTone } from './ua/dtmf.js';
+export type { CallFailure, InviteClient, Progress } from './ua/invite-client.js';
+export type { InviteServer } from './ua/invite-server.js';
+export type { UaNetwork } from './ua/network.js';
+export type { IncomingRefer, ReferProgress } from './ua/refer.js';
+export type { RegistrationFailure } from './ua/registration.js';
+export type { IncomingOffer, InfoReceived, RequestOutcome, Session, TerminatedInfo } from './ua/session.js';
+export { UserAgent, type UserAgentEvents, type UserAgentOptions } from './ua/user-agent.js';
+export { checkUserName, escapeUser } from './ua/user-name.js';
