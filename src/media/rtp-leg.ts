@@ -3,21 +3,13 @@
 // accepted and the source is learnt; after that, packets from other sources are counted and dropped.
 // A new remote address from SDP (re-INVITE) unlatches.
 
-import { randomBytes } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { MediaError } from './errors.js';
-import {
-  type Clock,
-  type LegStats,
-  type MediaLeg,
-  type StreamKind,
-  type StreamStats,
-  systemClock,
-} from './media-leg.js';
+import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
 import type { PortPair, PortPool } from './port-pool.js';
-import { ntpTime, ReceiverStatistics, roundTripTime } from './rtp/receiver-statistics.js';
-import { buildReceiverReport, buildSdes, buildSenderReport, parseRtcp, type RtcpPacket } from './rtp/rtcp-packet.js';
-import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader, readUint32 } from './rtp/rtp-header.js';
+import { parseRtcp } from './rtp/rtcp-packet.js';
+import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
+import { StreamState } from './stream-state.js';
 
 export interface RemoteEndpoint {
   address: string;
@@ -42,28 +34,18 @@ interface Latch {
   port: number;
 }
 
-class RtpStream {
-  readonly recv = new ReceiverStatistics();
-  readonly localSsrc = randomBytes(4).readUInt32BE(0);
+class RtpStream extends StreamState {
   remote: RemoteEndpoint | undefined;
   rtpLatch: Latch | undefined;
   rtcpLatch: Latch | undefined;
   rtcpMux = false;
-  codec: string | undefined;
-  clockRates: (number | undefined)[] = new Array(128).fill(undefined);
-  packetsSent = 0;
-  bytesSent = 0;
-  lastSentTimestamp = 0;
-  lastSentAt = 0;
-  sentSinceReport = false;
-  invalidPackets = 0;
-  unexpectedSourcePackets = 0;
-  roundTripTimeMs: number | undefined;
 
   constructor(
-    readonly kind: StreamKind,
+    kind: StreamKind,
     readonly ports: PortPair,
-  ) {}
+  ) {
+    super(kind);
+  }
 }
 
 export class RtpLeg implements MediaLeg {
@@ -124,11 +106,7 @@ export class RtpLeg implements MediaLeg {
 
   /** Codecs of a stream: clock rates per PT (for jitter) and the codec name for stats. */
   setCodecs(kind: StreamKind, codecs: { payloadType: number; name: string; clockRate: number }[]): void {
-    const s = this.#streams.get(kind);
-    if (s === undefined) return;
-    s.clockRates = new Array(128).fill(undefined);
-    for (const c of codecs) s.clockRates[c.payloadType & 0x7f] = c.clockRate;
-    s.codec = codecs.find((c) => c.name.toLowerCase() !== 'telephone-event')?.name;
+    this.#streams.get(kind)?.setCodecs(codecs);
   }
 
   localSsrc(kind: StreamKind): number {
@@ -164,8 +142,7 @@ export class RtpLeg implements MediaLeg {
       this.#onDropped?.(s.kind, 'RTP from an unexpected source', `${rinfo.address}:${rinfo.port}`);
       return;
     }
-    const clockRate = s.clockRates[h.payloadType] ?? 8000;
-    s.recv.update(h.ssrc, h.sequenceNumber, h.timestamp, h.payloadLength, this.#clock.now(), clockRate);
+    s.onReceived(h.ssrc, h.sequenceNumber, h.timestamp, h.payloadType, h.payloadLength, this.#clock.now());
     this.onRtp?.(s.kind, msg, h);
   }
 
@@ -183,20 +160,7 @@ export class RtpLeg implements MediaLeg {
       this.#onDropped?.(s.kind, 'RTCP from an unexpected source', `${rinfo.address}:${rinfo.port}`);
       return;
     }
-    const now = this.#clock.now();
-    const forward: RtcpPacket[] = [];
-    for (const p of parsed.packets) {
-      if (p.type === 'sr' || p.type === 'rr') {
-        if (p.type === 'sr') s.recv.onSenderReport(p.ntpMsw, p.ntpLsw, now);
-        for (const block of p.reports) {
-          if (block.ssrc !== s.localSsrc) continue;
-          const rtt = roundTripTime(block, now);
-          if (rtt !== undefined) s.roundTripTimeMs = rtt;
-        }
-      } else if (p.type !== 'sdes') {
-        forward.push(p);
-      }
-    }
+    const forward = s.onRtcp(parsed.packets, this.#clock.now());
     if (forward.length > 0) this.onRtcp?.(s.kind, forward);
   }
 
@@ -205,11 +169,7 @@ export class RtpLeg implements MediaLeg {
     if (s === undefined || this.#closed) return;
     const to = s.rtpLatch ?? s.remote;
     if (to === undefined || to.port === 0) return;
-    s.packetsSent++;
-    s.bytesSent += packet.length - 12;
-    s.lastSentTimestamp = readUint32(packet, 4);
-    s.lastSentAt = this.#clock.now();
-    s.sentSinceReport = true;
+    s.onSent(packet, this.#clock.now());
     s.ports.rtp.send(packet, to.port, to.address);
   }
 
@@ -226,54 +186,16 @@ export class RtpLeg implements MediaLeg {
     if (to !== undefined && to.port !== 0) socket.send(packet, to.port, to.address);
   }
 
-  /** RFC 3550 §6.4: an SR if we sent since the last report, else an RR; with SDES CNAME (§6.1 compound). */
+  /** Sends each stream's RTCP report (SR or RR, with SDES), RFC 3550 §6.4. */
   sendReports(): void {
     const now = this.#clock.now();
     for (const s of this.#streams.values()) {
-      if (s.remote === undefined) continue;
-      const reports = s.recv.started ? [s.recv.reportBlock(now)] : [];
-      let report: Buffer;
-      if (s.sentSinceReport) {
-        const ntp = ntpTime(now);
-        const clockRate = s.clockRates.find((r) => r !== undefined) ?? 8000;
-        const rtpTimestamp = (s.lastSentTimestamp + Math.round(((now - s.lastSentAt) * clockRate) / 1000)) >>> 0;
-        report = buildSenderReport({
-          type: 'sr',
-          ssrc: s.localSsrc,
-          ntpMsw: ntp.msw,
-          ntpLsw: ntp.lsw,
-          rtpTimestamp,
-          packetCount: s.packetsSent,
-          octetCount: s.bytesSent,
-          reports,
-        });
-      } else {
-        report = buildReceiverReport({ ssrc: s.localSsrc, reports });
-      }
-      s.sentSinceReport = false;
-      this.sendRtcp(s.kind, Buffer.concat([report, buildSdes(s.localSsrc, this.#cname)]));
+      if (s.remote !== undefined) this.sendRtcp(s.kind, s.buildReport(now, this.#cname));
     }
   }
 
   stats(): LegStats {
-    const streams: StreamStats[] = [];
-    for (const s of this.#streams.values()) {
-      const clockRate = s.clockRates.find((r) => r !== undefined) ?? 8000;
-      streams.push({
-        kind: s.kind,
-        codec: s.codec,
-        packetsSent: s.packetsSent,
-        bytesSent: s.bytesSent,
-        packetsReceived: s.recv.packets,
-        bytesReceived: s.recv.bytes,
-        packetsLost: s.recv.lost,
-        jitterMs: (s.recv.jitter * 1000) / clockRate,
-        roundTripTimeMs: s.roundTripTimeMs,
-        invalidPackets: s.invalidPackets,
-        unexpectedSourcePackets: s.unexpectedSourcePackets,
-      });
-    }
-    return { legId: this.id, streams };
+    return { legId: this.id, streams: [...this.#streams.values()].map((s) => s.stats()) };
   }
 
   async close(): Promise<void> {

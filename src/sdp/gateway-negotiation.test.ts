@@ -145,7 +145,7 @@ describe('RTP/AVP answer → WebRTC answer', () => {
 });
 
 describe('RTP/AVP offer → WebRTC offer → RTP/AVP answer', () => {
-  test("baresip's offer: opus and VP8 share PT 96 in different m= lines; a telephone-event/48000 is added for opus", () => {
+  test("baresip's offer: opus and VP8 share PT 96; VP8 is renumbered for BUNDLE; a telephone-event/48000 is added for opus", () => {
     const offer = deriveOffer(fixture('baresip-offer-audio-video.sdp'), 'webrtc');
     assert.ok(offer.ok);
     const [audio, video] = offer.value;

@@ -87,6 +87,7 @@ export function deriveOffer(
       ...(m.kind === 'audio' && target === 'rtp' ? { ptime: m.ptime ?? 20 } : {}),
     };
   });
+  if (target === 'webrtc') uniquePayloadTypes(out);
   if (out.every((m) => m.codecs.length === 0)) {
     const offered = remoteOffer.media.flatMap((m) => m.codecs.filter((c) => !isTelephoneEvent(c)));
     return err(
@@ -97,6 +98,29 @@ export function deriveOffer(
     );
   }
   return ok(out);
+}
+
+/**
+ * RFC 8843 §9.1: within a BUNDLE group a payload type names one codec in one m= section. SIP devices
+ * reuse numbers across m= lines (baresip: opus and VP8 both 96), so later duplicates are renumbered;
+ * the payload-type maps translate, since they match codecs, not numbers.
+ */
+function uniquePayloadTypes(media: LocalMedia[]): void {
+  const used = new Set<number>();
+  for (const m of media) for (const c of m.codecs) used.add(c.payloadType);
+  const seen = new Set<number>();
+  for (const m of media) {
+    m.codecs = m.codecs.map((c) => {
+      if (!seen.has(c.payloadType)) {
+        seen.add(c.payloadType);
+        return c;
+      }
+      const payloadType = freePayloadType(used, 96);
+      used.add(payloadType);
+      seen.add(payloadType);
+      return { ...c, payloadType };
+    });
+  }
 }
 
 /**

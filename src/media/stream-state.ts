@@ -1,0 +1,106 @@
+// Per-stream bookkeeping shared by both kinds of leg: the SSRC we send with, counters, receiver
+// statistics, round-trip time from the peer's reports, and the RTCP report we owe it (RFC 3550 §6.4).
+
+import { randomBytes } from 'node:crypto';
+import type { StreamKind, StreamStats } from './media-leg.js';
+import { ntpTime, ReceiverStatistics, roundTripTime } from './rtp/receiver-statistics.js';
+import { buildReceiverReport, buildSdes, buildSenderReport, type RtcpPacket } from './rtp/rtcp-packet.js';
+import { readUint32 } from './rtp/rtp-header.js';
+
+export class StreamState {
+  readonly recv = new ReceiverStatistics();
+  readonly localSsrc = randomBytes(4).readUInt32BE(0);
+  codec: string | undefined;
+  clockRates: (number | undefined)[] = new Array(128).fill(undefined);
+  packetsSent = 0;
+  bytesSent = 0;
+  lastSentTimestamp = 0;
+  lastSentAt = 0;
+  sentSinceReport = false;
+  invalidPackets = 0;
+  unexpectedSourcePackets = 0;
+  roundTripTimeMs: number | undefined;
+
+  constructor(readonly kind: StreamKind) {}
+
+  setCodecs(codecs: { payloadType: number; name: string; clockRate: number }[]): void {
+    this.clockRates = new Array(128).fill(undefined);
+    for (const c of codecs) this.clockRates[c.payloadType & 0x7f] = c.clockRate;
+    this.codec = codecs.find((c) => c.name.toLowerCase() !== 'telephone-event')?.name;
+  }
+
+  get clockRate(): number {
+    return this.clockRates.find((r) => r !== undefined) ?? (this.kind === 'video' ? 90000 : 8000);
+  }
+
+  onReceived(ssrc: number, seq: number, timestamp: number, payloadType: number, payloadBytes: number, now: number) {
+    this.recv.update(ssrc, seq, timestamp, payloadBytes, now, this.clockRates[payloadType] ?? this.clockRate);
+  }
+
+  onSent(packet: Buffer, now: number): void {
+    this.packetsSent++;
+    this.bytesSent += packet.length - 12;
+    this.lastSentTimestamp = readUint32(packet, 4);
+    this.lastSentAt = now;
+    this.sentSinceReport = true;
+  }
+
+  /** Takes what the leg needs from the peer's SR/RR (LSR, RTT) and returns the rest (feedback, BYE). */
+  onRtcp(packets: RtcpPacket[], now: number): RtcpPacket[] {
+    const rest: RtcpPacket[] = [];
+    for (const p of packets) {
+      if (p.type === 'sr' || p.type === 'rr') {
+        if (p.type === 'sr') this.recv.onSenderReport(p.ntpMsw, p.ntpLsw, now);
+        for (const block of p.reports) {
+          if (block.ssrc !== this.localSsrc) continue;
+          const rtt = roundTripTime(block, now);
+          if (rtt !== undefined) this.roundTripTimeMs = rtt;
+        }
+      } else if (p.type !== 'sdes') {
+        rest.push(p);
+      }
+    }
+    return rest;
+  }
+
+  /** RFC 3550 §6.4: an SR if we sent since the last report, else an RR; with SDES CNAME (§6.1 compound). */
+  buildReport(now: number, cname: string): Buffer {
+    const reports = this.recv.started ? [this.recv.reportBlock(now)] : [];
+    let report: Buffer;
+    if (this.sentSinceReport) {
+      const ntp = ntpTime(now);
+      const rtpTimestamp =
+        (this.lastSentTimestamp + Math.round(((now - this.lastSentAt) * this.clockRate) / 1000)) >>> 0;
+      report = buildSenderReport({
+        type: 'sr',
+        ssrc: this.localSsrc,
+        ntpMsw: ntp.msw,
+        ntpLsw: ntp.lsw,
+        rtpTimestamp,
+        packetCount: this.packetsSent,
+        octetCount: this.bytesSent,
+        reports,
+      });
+    } else {
+      report = buildReceiverReport({ ssrc: this.localSsrc, reports });
+    }
+    this.sentSinceReport = false;
+    return Buffer.concat([report, buildSdes(this.localSsrc, cname)]);
+  }
+
+  stats(): StreamStats {
+    return {
+      kind: this.kind,
+      codec: this.codec,
+      packetsSent: this.packetsSent,
+      bytesSent: this.bytesSent,
+      packetsReceived: this.recv.packets,
+      bytesReceived: this.recv.bytes,
+      packetsLost: this.recv.lost,
+      jitterMs: (this.recv.jitter * 1000) / this.clockRate,
+      roundTripTimeMs: this.roundTripTimeMs,
+      invalidPackets: this.invalidPackets,
+      unexpectedSourcePackets: this.unexpectedSourcePackets,
+    };
+  }
+}
