@@ -162,7 +162,7 @@ describe('RTP/AVP offer → WebRTC offer → RTP/AVP answer', () => {
     );
     assert.deepEqual(
       video?.codecs.map((c) => `${c.payloadType} ${c.name}`),
-      ['96 VP8'],
+      ['97 VP8'],
     );
     assert.deepEqual([audio?.mid, video?.mid], ['0', '1']);
   });
