@@ -1,0 +1,450 @@
+// One call: the browser's WebRTC leg and the SIP leg, joined by a media session. It turns the browser's
+// requests into SIP and media operations, and SIP responses into the CALL_STATUS the browser sees
+// (call-status.ts has the diagram). Every await is followed by a check that the call has not ended meanwhile:
+// the browser may hang up at any moment, PENDING included, and the SIP side is then always told.
+import type { Logger } from 'pino';
+import type { CallStatus, DtmfType, IceCandidate, SipHeaders } from '../../protocol/common.js';
+import type { ServerMessage } from '../../protocol/server-messages.js';
+import { ServerError } from '../errors.js';
+import type { MediaPort, MediaSession, SipAccount, SipCall, SipFailure, SipIncomingCall } from '../ports.js';
+import { isFinal, reasonPhrase, statusForFailure, statusForProvisional } from './call-status.js';
+import { CallTransfers } from './call-transfers.js';
+import { sipHandlers } from './sip-handlers.js';
+
+export interface CallContext {
+  account: SipAccount;
+  media: MediaPort;
+  /** Sends a message to this call's browser. */
+  send(message: ServerMessage): void;
+  log: Logger;
+  /** Told of every status change (the session forgets final calls; metrics count them). */
+  onStatus(call: Call, status: CallStatus): void;
+  /** Another call of the same session, for an attended transfer. */
+  findCall(callId: string): Call | undefined;
+}
+
+export interface OutgoingCallRequest {
+  callId: string;
+  callee: string;
+  visibleName?: string;
+  hasAudio?: boolean;
+  hasVideo?: boolean;
+  sdp: string;
+  sipHeaders?: SipHeaders;
+}
+
+const DEFAULT_DTMF_MS = 160;
+const hasVideoIn = (sdp: string | undefined): boolean => sdp !== undefined && /^m=video [1-9]/m.test(sdp);
+
+export class Call {
+  readonly id: string;
+  readonly incoming: boolean;
+  readonly caller: string;
+  readonly callee: string;
+  readonly visibleName: string;
+  readonly hasAudio: boolean;
+  readonly hasVideo: boolean;
+  readonly startedAt = Date.now();
+  establishedAt: number | undefined;
+  sipStatus: number | undefined;
+  sipReason: string | undefined;
+
+  readonly #ctx: CallContext;
+  #status: CallStatus = 'NEW';
+  #sip: SipCall | undefined;
+  #sipIncoming: SipIncomingCall | undefined;
+  #media: MediaSession | undefined;
+  /** Candidates the browser trickled before the media session existed (RFC 8838 §4: they may come at once). */
+  #earlyCandidates: (IceCandidate | null)[] = [];
+  #browserHasAnswer = false;
+  #hangupRequested = false;
+  #localHold = false;
+  #remoteHold = false;
+  readonly transfers: CallTransfers;
+
+  private constructor(
+    ctx: CallContext,
+    init: {
+      id: string;
+      incoming: boolean;
+      caller: string;
+      callee: string;
+      visibleName: string;
+      hasAudio: boolean;
+      hasVideo: boolean;
+    },
+  ) {
+    this.#ctx = ctx;
+    this.id = init.id;
+    this.incoming = init.incoming;
+    this.caller = init.caller;
+    this.callee = init.callee;
+    this.visibleName = init.visibleName;
+    this.hasAudio = init.hasAudio;
+    this.hasVideo = init.hasVideo;
+    this.transfers = new CallTransfers(this, ctx);
+  }
+
+  /** A call from the browser; `start` places it. */
+  static outgoing(ctx: CallContext, caller: string, req: OutgoingCallRequest): Call {
+    return new Call(ctx, {
+      id: req.callId,
+      incoming: false,
+      caller,
+      callee: req.callee.trim(),
+      visibleName: req.visibleName ?? caller,
+      hasAudio: req.hasAudio ?? true,
+      hasVideo: req.hasVideo ?? hasVideoIn(req.sdp),
+    });
+  }
+
+  /** A call from the SIP side; `offer` presents it to the browser. */
+  static incomingFrom(ctx: CallContext, id: string, sip: SipIncomingCall): Call {
+    const call = new Call(ctx, {
+      id,
+      incoming: true,
+      caller: sip.caller,
+      callee: sip.callee,
+      visibleName: sip.callerDisplayName || sip.caller,
+      hasAudio: true,
+      hasVideo: hasVideoIn(sip.offer),
+    });
+    call.#sip = sip;
+    call.#sipIncoming = sip;
+    return call;
+  }
+
+  get status(): CallStatus {
+    return this.#status;
+  }
+  get sip(): SipCall | undefined {
+    return this.#sip;
+  }
+  get media(): MediaSession | undefined {
+    return this.#media;
+  }
+  get log(): Logger {
+    return this.#ctx.log;
+  }
+  get ended(): boolean {
+    return isFinal(this.#status);
+  }
+
+  /** Outgoing: the browser's offer becomes an INVITE. Resolves once the INVITE is on its way. */
+  async start(sdp: string, sipHeaders?: SipHeaders): Promise<void> {
+    this.setStatus('PENDING');
+    const media = await this.#openMedia();
+    if (!media) return;
+    let offer: string;
+    try {
+      offer = await media.offerFromWebRtc(sdp);
+    } catch (e) {
+      this.#failMedia(e, 488);
+      return;
+    }
+    if (this.#hangupRequested) return this.#finishLocally();
+    let leg: SipCall | undefined;
+    leg = this.#ctx.account.invite(
+      {
+        target: this.callee,
+        sdp: offer,
+        displayName: this.visibleName,
+        ...(sipHeaders ? { headers: sipHeaders } : {}),
+      },
+      sipHandlers(this, () => leg),
+    );
+    this.#sip = leg;
+  }
+
+  /** Incoming: the SIP offer becomes the browser's offer in `call.incoming`, and the SIP side hears 180. */
+  async offer(): Promise<void> {
+    const sip = this.#sipIncoming;
+    if (!sip) throw new Error('offer() is for incoming calls');
+    sip.listen(sipHandlers(this, () => sip));
+    if (sip.offer === undefined) {
+      // DEVIATION: an INVITE without SDP (RFC 3261 §13.2.1 late offer) is refused with 488 for now.
+      this.log.info({ callId: this.id }, 'incoming INVITE without SDP refused (late offer not supported)');
+      await sip.reject(488, 'Not Acceptable Here');
+      return this.setStatus('FAILED', 488, 'Not Acceptable Here');
+    }
+    const media = await this.#openMedia();
+    if (!media) return;
+    let browserOffer: string;
+    try {
+      browserOffer = await media.offerFromRtp(sip.offer);
+    } catch (e) {
+      await sip.reject(488, 'Not Acceptable Here');
+      this.#failMedia(e, 488);
+      return;
+    }
+    if (this.ended) return;
+    await sip.ring();
+    this.#ctx.send({
+      type: 'call.incoming',
+      callId: this.id,
+      caller: this.caller,
+      callee: this.callee,
+      visibleName: this.visibleName,
+      hasAudio: this.hasAudio,
+      hasVideo: this.hasVideo,
+      sdp: browserOffer,
+    });
+    this.setStatus('RING', 180, 'Ringing');
+  }
+
+  /** Incoming: the browser's answer goes into the 200 OK. */
+  async answer(sdp: string): Promise<void> {
+    const sip = this.#sipIncoming;
+    if (!sip) throw new ServerError('WS_OUT_OF_ORDER', 'call.answer: this call is outgoing', { field: 'callId' });
+    if (this.#status !== 'RING')
+      throw new ServerError('WS_OUT_OF_ORDER', `call.answer: the call is ${this.#status}`, { field: 'callId' });
+    const media = this.#media;
+    if (!media) throw new ServerError('WS_OUT_OF_ORDER', 'call.answer: the call has no media yet', { field: 'callId' });
+    this.setStatus('PENDING');
+    let sipAnswer: string;
+    try {
+      sipAnswer = await media.answerFromWebRtc(sdp);
+    } catch (e) {
+      await sip.reject(488, 'Not Acceptable Here');
+      this.#failMedia(e, 488);
+      return;
+    }
+    if (this.ended) return;
+    const outcome = await sip.accept(sipAnswer);
+    if (outcome.ok) this.#established(outcome.status, outcome.reason);
+    else this.setStatus('FAILED', outcome.status, reasonPhrase(outcome.status, outcome.reason));
+  }
+
+  /** Trickled candidates go to the media session as they come; none is waited for. */
+  async addCandidate(candidate: IceCandidate | null): Promise<void> {
+    if (this.ended) return;
+    if (!this.#media) {
+      this.#earlyCandidates.push(candidate);
+      return;
+    }
+    await this.#media.addWebRtcCandidate(candidate);
+  }
+
+  /** Ends the call in any state; the SIP side is always told (CANCEL, BYE or a final response). */
+  async hangup(declineStatus = 603): Promise<void> {
+    if (this.ended || this.#hangupRequested) return;
+    this.#hangupRequested = true;
+    const sip = this.#sip;
+    if (this.#sipIncoming && !this.#isEstablishedish()) {
+      await this.#sipIncoming.reject(declineStatus, reasonPhrase(declineStatus));
+      return this.setStatus('FINISH', declineStatus, reasonPhrase(declineStatus));
+    }
+    if (!sip) return; // start() sees the flag after its await and finishes the call
+    await sip.hangup();
+    // An outgoing call not yet answered usually ends through onFailed(487) first; if not, it ends here.
+    if (!this.ended) this.setStatus('FINISH', undefined, 'Hangup');
+  }
+
+  /** Hold (RFC 3264 §8.4: a re-INVITE with sendonly); the browser's leg is not renegotiated. */
+  async hold(on: boolean): Promise<void> {
+    const sip = this.#sip;
+    const media = this.#media;
+    if (!sip || !media || !this.#isEstablishedish()) {
+      throw new ServerError('WS_OUT_OF_ORDER', `call.${on ? 'hold' : 'unhold'}: the call is ${this.#status}`, {
+        field: 'callId',
+      });
+    }
+    if (this.#localHold === on) return;
+    const offer = await media.createRtpOffer({ direction: on ? 'sendonly' : 'sendrecv' });
+    const outcome = await sip.reinvite(offer);
+    if (!outcome.ok) {
+      throw new ServerError(
+        'WS_OPERATION_FAILED',
+        `re-INVITE refused: ${outcome.status} ${reasonPhrase(outcome.status, outcome.reason)}`,
+        {
+          sipStatus: outcome.status,
+        },
+      );
+    }
+    if (outcome.sdp !== undefined) await media.applyRtpAnswer(outcome.sdp);
+    this.#localHold = on;
+    this.#updateHold();
+  }
+
+  async sendDtmf(digits: string, type: DtmfType = 'RFC2833', durationMs = DEFAULT_DTMF_MS): Promise<void> {
+    const sip = this.#sip;
+    if (!sip || !this.#media || !this.#isEstablishedish()) {
+      // RFC 4733 needs an RTP session; early media counts, a call that is not connected does not.
+      if (!(this.#status === 'RING_MEDIA' && this.#media)) {
+        throw new ServerError('WS_OUT_OF_ORDER', `call.dtmf: the call is ${this.#status}`, { field: 'callId' });
+      }
+    }
+    if (type === 'RFC2833') return this.#media!.sendDtmf(digits.toUpperCase(), durationMs);
+    for (const digit of digits.toUpperCase()) {
+      const outcome = await sip!.sendInfoDtmf(digit, durationMs);
+      if (!outcome.ok)
+        throw new ServerError('WS_OPERATION_FAILED', `INFO refused: ${outcome.status} ${outcome.reason}`, {
+          sipStatus: outcome.status,
+        });
+    }
+  }
+
+  /** Any status change goes to the browser, once; a final status closes the media session. */
+  setStatus(status: CallStatus, sipStatus?: number, sipReason?: string): void {
+    if (this.ended) return;
+    if (status === this.#status && sipStatus === this.sipStatus) return;
+    this.#status = status;
+    if (sipStatus !== undefined) {
+      this.sipStatus = sipStatus;
+      this.sipReason = reasonPhrase(sipStatus, sipReason);
+    } else if (sipReason !== undefined) {
+      // A reason without a SIP status (a local hangup, a media failure): the old status no longer applies.
+      this.sipStatus = undefined;
+      this.sipReason = sipReason;
+    }
+    this.log.info({ callId: this.id, status, sipStatus: this.sipStatus, sipReason: this.sipReason }, 'call status');
+    this.#ctx.send({
+      type: 'call.status',
+      callId: this.id,
+      status,
+      ...(this.sipStatus !== undefined ? { sipStatus: this.sipStatus } : {}),
+      ...(this.sipReason ? { sipReason: this.sipReason } : {}),
+    });
+    this.#ctx.onStatus(this, status);
+    if (isFinal(status)) void this.#closeMedia();
+  }
+
+  // ─── called by the SIP handlers (sip-handlers.ts) ─────────────────────────────────────────────────────
+  async onSipProgress(status: number, reason: string, sdp: string | undefined): Promise<void> {
+    if (sdp !== undefined && !(await this.#answerBrowser(sdp))) return;
+    this.setStatus(statusForProvisional(status, sdp !== undefined, this.#status), status, reason);
+  }
+
+  async onSipAccepted(status: number, reason: string, sdp: string | undefined): Promise<void> {
+    if (this.#hangupRequested) return; // our CANCEL crossed the 2xx: the UA sends BYE (RFC 3261 §9.1)
+    if (sdp !== undefined && !(await this.#answerBrowser(sdp))) return;
+    if (!this.#browserHasAnswer) {
+      this.log.warn({ callId: this.id }, '2xx without an SDP answer');
+      await this.#sip?.hangup();
+      return this.setStatus('FAILED', 488, 'Not Acceptable Here');
+    }
+    this.#established(status, reason);
+  }
+
+  onSipFailed(failure: SipFailure): void {
+    this.setStatus(
+      statusForFailure(failure.status, this.#hangupRequested),
+      failure.status,
+      reasonPhrase(failure.status, failure.reason),
+    );
+  }
+
+  onSipTerminated(info: { status?: number; reason?: string }): void {
+    if (info.status !== undefined) this.setStatus('FINISH', info.status, reasonPhrase(info.status, info.reason));
+    else this.setStatus('FINISH', undefined, info.reason ?? 'BYE');
+  }
+
+  async onSipReinvite(offer: string | undefined): Promise<string> {
+    const media = this.#media;
+    if (!media || offer === undefined)
+      throw new ServerError('WS_OPERATION_FAILED', 're-INVITE without an offer is not supported');
+    const { sdp, remoteDirection } = await media.reofferFromRtp(offer);
+    this.#remoteHold = remoteDirection === 'sendonly' || remoteDirection === 'inactive';
+    this.#updateHold();
+    return sdp;
+  }
+
+  onDtmfReceived(digit: string, type: DtmfType): void {
+    this.#ctx.send({ type: 'call.dtmf', callId: this.id, digit, dtmfType: type });
+  }
+
+  /** Replaces the SIP dialog after following a REFER (call-transfers.ts). */
+  replaceSipCall(sip: SipCall): void {
+    this.#sip = sip;
+    this.#sipIncoming = undefined;
+  }
+
+  // ─── internals ──────────────────────────────────────────────────────────────────────────────────────────
+  #isEstablishedish(): boolean {
+    return this.#status === 'ESTABLISHED' || this.#status === 'HOLD';
+  }
+
+  #established(status: number, reason: string): void {
+    this.establishedAt ??= Date.now();
+    this.setStatus(this.#localHold || this.#remoteHold ? 'HOLD' : 'ESTABLISHED', status, reason);
+  }
+
+  #updateHold(): void {
+    if (!this.#isEstablishedish()) return;
+    this.setStatus(this.#localHold || this.#remoteHold ? 'HOLD' : 'ESTABLISHED', this.sipStatus, this.sipReason);
+  }
+
+  /** The SIP answer gives the browser its answer; only the first one goes to the browser (it is then stable). */
+  async #answerBrowser(sipSdp: string): Promise<boolean> {
+    const media = this.#media;
+    if (!media) return false;
+    try {
+      const answer = await media.answerFromRtp(sipSdp);
+      if (this.ended) return false;
+      if (!this.#browserHasAnswer) {
+        this.#browserHasAnswer = true;
+        this.#ctx.send({ type: 'call.sdp', callId: this.id, sdpType: 'answer', sdp: answer });
+      }
+      return true;
+    } catch (e) {
+      await this.#sip?.hangup();
+      this.#failMedia(e, 488);
+      return false;
+    }
+  }
+
+  async #openMedia(): Promise<MediaSession | undefined> {
+    let media: MediaSession;
+    try {
+      media = await this.#ctx.media.createSession(
+        { callId: this.id },
+        {
+          onWebRtcCandidate: (candidate) => {
+            if (!this.ended) this.#ctx.send({ type: 'call.ice', callId: this.id, candidate });
+          },
+          onStateChange: (state) => {
+            this.log.info({ callId: this.id, mediaState: state }, 'media state');
+            if (state === 'failed' && !this.ended) void this.#mediaFailed();
+          },
+          onDtmf: (digit) => this.onDtmfReceived(digit, 'RFC2833'),
+        },
+      );
+    } catch (e) {
+      if (this.#sipIncoming) await this.#sipIncoming.reject(503, 'Service Unavailable');
+      this.#failMedia(e, 503);
+      return undefined;
+    }
+    this.#media = media;
+    if (this.ended) {
+      await this.#closeMedia();
+      return undefined;
+    }
+    for (const c of this.#earlyCandidates.splice(0)) await media.addWebRtcCandidate(c);
+    return media;
+  }
+
+  async #mediaFailed(): Promise<void> {
+    await this.#sip?.hangup();
+    this.setStatus('FAILED', undefined, 'Media connection failed');
+  }
+
+  #failMedia(e: unknown, sipStatus: number): void {
+    this.log.warn({ callId: this.id, err: e }, 'media negotiation failed');
+    const reason = (e as { message?: string })?.message ?? 'media negotiation failed';
+    this.setStatus('FAILED', sipStatus, reason);
+  }
+
+  #finishLocally(): void {
+    this.setStatus('FINISH', undefined, 'Hangup');
+  }
+
+  async #closeMedia(): Promise<void> {
+    const media = this.#media;
+    if (!media) return;
+    try {
+      await media.close();
+    } catch (e) {
+      this.log.error({ callId: this.id, err: e }, 'closing the media session failed');
+    }
+  }
+}

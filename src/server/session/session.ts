@@ -1,0 +1,305 @@
+// One Session per WebSocket: the SIP account the browser gave (checked before anything is sent), its
+// registration, and its calls. Every client message is handled here; an invalid one gets an `error` reply
+// and the session stays up. When the browser goes (disconnect, socket closed, no pong), its calls are hung
+// up and its registration removed.
+//
+//   NEW ──connect──▶ ESTABLISHED ──REGISTER 2xx──▶ REGISTERED ──refresh fails──▶ UNREGISTERED
+//                        │ (registerRequired false: calls allowed from here)
+//                        └──REGISTER ≥ 300 / 408──▶ FAILED (may connect again)
+//   any ──disconnect / socket gone──▶ DISCONNECTED
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ClientMessage, ClientMessageOf, SipOptions } from '../../protocol/client-messages.js';
+import type { SessionStatus } from '../../protocol/common.js';
+import type { ServerMessage } from '../../protocol/server-messages.js';
+import { calleeProblem, isSipHostPort, sipUserProblem } from '../../protocol/sip-grammar.js';
+import { Call, type CallContext } from '../call/call.js';
+import { reasonPhrase } from '../call/call-status.js';
+import { asServerError, ServerError } from '../errors.js';
+import type { MediaPort, SipAccount, SipAccountOptions, SipIncomingCall, SipPort } from '../ports.js';
+
+/** Where the session's messages go: the WebSocket in production, an array in tests. */
+export interface SessionTransport {
+  send(message: ServerMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SessionDeps {
+  sip: SipPort;
+  media: MediaPort;
+  log: Logger;
+  /** Told when the session's or a call's status changes (metrics, REST listings, webhooks). */
+  onChange?(session: Session): void;
+  maxCallsPerSession?: number;
+}
+
+type State = 'NEW' | Exclude<SessionStatus, 'PENDING' | 'CONNECTED' | 'INCOMING_CALL'>;
+
+const DEFAULT_MAX_CALLS = 16;
+/** Ended calls remembered so that late messages for them (a trickled candidate) are not errors. */
+const ENDED_MEMORY = 64;
+
+export class Session {
+  readonly id = randomUUID();
+  readonly createdAt = Date.now();
+  readonly calls = new Map<string, Call>();
+  readonly log: Logger;
+  readonly #deps: SessionDeps;
+  readonly #transport: SessionTransport;
+  #state: State = 'NEW';
+  #account: SipAccount | undefined;
+  #login = '';
+  readonly #ended: string[] = [];
+  #closing: Promise<void> | undefined;
+
+  constructor(transport: SessionTransport, deps: SessionDeps) {
+    this.#transport = transport;
+    this.#deps = deps;
+    this.log = deps.log.child({ sessionId: this.id });
+  }
+
+  get status(): State {
+    return this.#state;
+  }
+  get login(): string {
+    return this.#login;
+  }
+
+  /** Handles one valid client message, then acks it (when it has an id) or replies with the error. */
+  async receive(message: ClientMessage): Promise<void> {
+    try {
+      await this.#handle(message);
+      if (message.id !== undefined && message.type !== 'ping') this.send({ type: 'ack', inReplyTo: message.id });
+    } catch (e) {
+      const err = asServerError(e);
+      if (err.code === 'WS_INTERNAL') this.log.error({ err: e, type: message.type }, 'handling a message failed');
+      else this.log.info({ code: err.code, field: err.field, type: message.type }, err.message);
+      this.send({
+        type: 'error',
+        code: err.code,
+        message: err.message,
+        ...(err.field !== undefined ? { field: err.field } : {}),
+        ...(message.id !== undefined ? { inReplyTo: message.id } : {}),
+        ...('callId' in message ? { callId: message.callId } : {}),
+      });
+    }
+  }
+
+  send(message: ServerMessage): void {
+    if (this.#state === 'DISCONNECTED' && message.type !== 'session.status') return;
+    this.#transport.send(message);
+  }
+
+  /** Ends the session: hangs up every call, removes the registration. Idempotent. */
+  close(reason: string): Promise<void> {
+    this.#closing ??= this.#close(reason);
+    return this.#closing;
+  }
+
+  async #close(reason: string): Promise<void> {
+    this.log.info({ reason, calls: this.calls.size }, 'session closing');
+    const calls = [...this.calls.values()];
+    await Promise.all(
+      calls.map((c) =>
+        c.hangup().catch((e: unknown) => this.log.error({ err: e, callId: c.id }, 'hangup on close failed')),
+      ),
+    );
+    await this.#closeAccount();
+    this.#setState('DISCONNECTED');
+  }
+
+  async #handle(m: ClientMessage): Promise<void> {
+    switch (m.type) {
+      case 'connect':
+        return this.#connect(m);
+      case 'disconnect':
+        await this.close('disconnect requested');
+        this.#transport.close(1000, 'disconnect');
+        return;
+      case 'ping':
+        this.send({ type: 'pong', ...(m.id !== undefined ? { id: m.id } : {}) });
+        return;
+      case 'pong':
+        return;
+      case 'call.start':
+        return this.#startCall(m);
+      case 'call.answer':
+        return this.#call(m.callId)?.answer(m.sdp);
+      case 'call.ice':
+        return this.#call(m.callId)?.addCandidate(m.candidate);
+      case 'call.hangup':
+        return this.#call(m.callId)?.hangup(m.sipStatus);
+      case 'call.hold':
+        return this.#call(m.callId)?.hold(true);
+      case 'call.unhold':
+        return this.#call(m.callId)?.hold(false);
+      case 'call.transfer':
+        return this.#call(m.callId)?.transfers.transfer(m.target, m.replacesCallId);
+      case 'call.dtmf':
+        return this.#call(m.callId)?.sendDtmf(m.digits, m.dtmfType, m.durationMs);
+      case 'call.mute':
+        // Mute is done in the browser (track.enabled, no renegotiation); logged for the call's history.
+        if (this.#call(m.callId)) this.log.info({ callId: m.callId, kind: m.kind, muted: m.muted }, 'mute');
+        return;
+    }
+  }
+
+  async #connect(m: ClientMessageOf<'connect'>): Promise<void> {
+    if (this.#state !== 'NEW' && this.#state !== 'FAILED') {
+      throw new ServerError('WS_OUT_OF_ORDER', `connect: the session is already ${this.#state}`, { field: 'type' });
+    }
+    const problem = sipOptionsProblem(m.sipOptions);
+    if (problem) {
+      this.#setState('FAILED', undefined, problem.message);
+      throw problem;
+    }
+    await this.#closeAccount();
+    const o = m.sipOptions;
+    this.#login = o.login;
+    const options: SipAccountOptions = {
+      sessionId: this.id,
+      login: o.login,
+      authenticationName: o.authenticationName || o.login,
+      password: o.password ?? '',
+      domain: o.domain,
+      transport: o.transport ?? 'udp',
+      ...(o.outboundProxy ? { outboundProxy: o.outboundProxy } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.visibleName ? { displayName: o.visibleName } : {}),
+    };
+    const account = this.#deps.sip.createAccount(options, {
+      onIncomingCall: (sip) => void this.#incomingCall(account, sip),
+      onRegistrationLost: (f) => {
+        if (this.#account === account) this.#setState('UNREGISTERED', f.status, f.reason);
+      },
+    });
+    this.#account = account;
+    this.log.info(
+      { login: o.login, domain: o.domain, transport: options.transport, registerRequired: o.registerRequired ?? true },
+      'connect',
+    );
+    this.#setState('ESTABLISHED');
+    if (o.registerRequired === false) return;
+    const outcome = await account.register();
+    if (this.#account !== account || (this.#state as State) === 'DISCONNECTED') return;
+    if (outcome.ok) return this.#setState('REGISTERED', outcome.status, outcome.reason);
+    this.#account = undefined;
+    this.#setState('FAILED', outcome.status, reasonPhrase(outcome.status, outcome.reason));
+    await account.close();
+  }
+
+  #ready(): SipAccount {
+    const account = this.#account;
+    if (!account || (this.#state !== 'REGISTERED' && this.#state !== 'ESTABLISHED')) {
+      throw new ServerError('WS_OUT_OF_ORDER', `the session is ${this.#state}: connect (and register) first`, {
+        field: 'type',
+      });
+    }
+    return account;
+  }
+
+  async #startCall(m: ClientMessageOf<'call.start'>): Promise<void> {
+    const account = this.#ready();
+    if (this.calls.has(m.callId) || this.#ended.includes(m.callId)) {
+      throw new ServerError('WS_DUPLICATE_CALL', `callId: a call ${m.callId} exists`, { field: 'callId' });
+    }
+    const problem = calleeProblem(m.callee);
+    if (problem) throw new ServerError('WS_INVALID_FIELD', `callee: ${problem}`, { field: 'callee' });
+    if (this.calls.size >= (this.#deps.maxCallsPerSession ?? DEFAULT_MAX_CALLS)) {
+      throw new ServerError('WS_OUT_OF_ORDER', 'call.start: too many calls in this session', { field: 'callId' });
+    }
+    const call = Call.outgoing(this.#callContext(account, m.callId), this.#login, m);
+    this.calls.set(call.id, call);
+    call.log.info({ callId: call.id, callee: call.callee, hasVideo: call.hasVideo }, 'outgoing call');
+    await call.start(m.sdp, m.sipHeaders);
+  }
+
+  async #incomingCall(account: SipAccount, sip: SipIncomingCall): Promise<void> {
+    if (this.#account !== account || (this.#state !== 'REGISTERED' && this.#state !== 'ESTABLISHED')) {
+      await sip.reject(480, 'Temporarily Unavailable');
+      return;
+    }
+    const id = randomUUID();
+    const call = Call.incomingFrom(this.#callContext(account, id), id, sip);
+    this.calls.set(id, call);
+    call.log.info({ callId: id, sipCallId: sip.callId, caller: call.caller }, 'incoming call');
+    try {
+      await call.offer();
+    } catch (e) {
+      this.log.error({ err: e, callId: id }, 'offering an incoming call failed');
+      await call.hangup(500);
+    }
+  }
+
+  #callContext(account: SipAccount, callId: string): CallContext {
+    return {
+      account,
+      media: this.#deps.media,
+      send: (msg) => this.send(msg),
+      log: this.log.child({ callId }),
+      findCall: (id) => this.calls.get(id),
+      onStatus: (call) => {
+        if (call.ended) {
+          this.calls.delete(call.id);
+          this.#ended.push(call.id);
+          if (this.#ended.length > ENDED_MEMORY) this.#ended.shift();
+        }
+        this.#deps.onChange?.(this);
+      },
+    };
+  }
+
+  /** The call a message names; undefined (no-op) for a call that ended recently, an error otherwise. */
+  #call(callId: string): Call | undefined {
+    const call = this.calls.get(callId);
+    if (call) return call;
+    if (this.#ended.includes(callId)) return undefined;
+    throw new ServerError('WS_UNKNOWN_CALL', `callId: no call ${callId} in this session`, { field: 'callId' });
+  }
+
+  async #closeAccount(): Promise<void> {
+    const account = this.#account;
+    this.#account = undefined;
+    if (!account) return;
+    try {
+      await account.close();
+    } catch (e) {
+      this.log.error({ err: e }, 'closing the SIP account failed');
+    }
+  }
+
+  #setState(state: State, sipStatus?: number, sipReason?: string): void {
+    this.#state = state;
+    if (state !== 'NEW') {
+      this.send({
+        type: 'session.status',
+        sessionId: this.id,
+        status: state,
+        ...(sipStatus !== undefined ? { sipStatus } : {}),
+        ...(sipReason ? { sipReason } : {}),
+      });
+    }
+    this.log.info({ status: state, sipStatus, sipReason }, 'session status');
+    this.#deps.onChange?.(this);
+  }
+}
+
+/**
+ * The reference document's known issue: a login or authentication name with a space (or `<>`) never
+ * works. Refuse it now, naming the phone page's field, instead of a call stuck in PENDING.
+ */
+function sipOptionsProblem(o: SipOptions): ServerError | undefined {
+  const field = (name: string, message: string) =>
+    new ServerError('WS_INVALID_FIELD', `${name}: ${message}`, { field: name });
+  const login = sipUserProblem(o.login);
+  if (login) return field('sipLogin', login);
+  if (o.authenticationName) {
+    const auth = sipUserProblem(o.authenticationName);
+    if (auth) return field('sipAuthenticationName', auth);
+  }
+  if (!isSipHostPort(o.domain)) return field('sipDomain', 'must be a host name or IP address, with an optional :port');
+  if (o.outboundProxy && !isSipHostPort(o.outboundProxy)) {
+    return field('sipOutboundProxy', 'must be a host name or IP address, with an optional :port');
+  }
+  return undefined;
+}
