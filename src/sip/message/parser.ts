@@ -6,6 +6,7 @@
 import { err, ok, type Result, SipError, type SipErrorCode } from '../errors.js';
 import { isWs, TOKEN, WORD } from './chars.js';
 import { parseCSeq } from './cseq.js';
+import { splitHeaderList } from './header-list.js';
 import { COMPACT_FORMS } from './header-names.js';
 import { type HeaderField, Headers } from './headers.js';
 import { type SipMessage, SipRequest, SipResponse } from './message.js';
@@ -198,6 +199,8 @@ export function parseHead(head: string, limits: ParseLimits): ParsedHead | SipEr
   return { message: start, contentLength: checked };
 }
 
+const SIP_DATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 const SINGLE = ['to', 'from', 'call-id', 'cseq', 'max-forwards'];
 const FIELD_NAMES: Record<string, string> = {
   to: 'To',
@@ -247,6 +250,17 @@ function checkHeaders(m: SipMessage, fields: HeaderField[], keys: string[]): num
         return fail(isRequest, 'SIP_PARSE_BAD_CONTENT_LENGTH', 'several Content-Length values', 'Content-Length');
       }
       contentLength = n;
+    } else if (k === 'contact') {
+      // RFC 3261 §20.10: "*" or a list of name-addr / addr-spec (RFC 4475 §3.1.2.13 regbadct).
+      if (v !== '*') {
+        for (const el of splitHeaderList(v)) {
+          const e = checkNameAddr(el, 'Contact');
+          if (e !== undefined) return fail(isRequest, e.code, e.message, 'Contact', isRequest ? 400 : undefined);
+        }
+      }
+    } else if (k === 'date') {
+      // RFC 3261 §20.17: SIP-date = rfc1123-date, always in GMT (RFC 4475 §3.1.2.12 baddate).
+      if (!SIP_DATE.test(v)) return fail(isRequest, 'SIP_PARSE_BAD_HEADER', `bad Date ${v.slice(0, 40)}`, 'Date');
     } else if (SINGLE.includes(k)) {
       if (idx[k] !== undefined)
         return fail(isRequest, 'SIP_PARSE_BAD_HEADER', `several ${FIELD_NAMES[k]} header fields`, FIELD_NAMES[k]);
