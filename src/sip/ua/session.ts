@@ -72,9 +72,12 @@ export class Session extends EventEmitter<SessionEvents> {
   private current: SessionState = 'Confirmed';
   /** §14.1: at most one INVITE transaction of ours pending in the dialog. */
   private outgoingInvite = false;
+  /** A reinvite() call is in progress (including its 491 back-off). */
+  private reinviting = false;
   private incomingInvite: { seq: number; retransmitter: Uas2xxRetransmitter | undefined } | undefined;
   private readonly acks = new Map<number, SipRequest>();
-  private readonly timers = new Set<TimerHandle>();
+  /** Back-off timers with the resolver of the wait they end (the session's end releases them too). */
+  private readonly timers = new Map<TimerHandle, () => void>();
   private readonly refer: ReferHandler;
   private sessionTimer: SessionTimer | undefined;
 
@@ -129,28 +132,36 @@ export class Session extends EventEmitter<SessionEvents> {
    * owner ... between 0 and 2 seconds", in units of 10 ms.
    */
   async reinvite(offer: Buffer): Promise<RequestOutcome> {
-    if (this.outgoingInvite || this.incomingInvite !== undefined) {
+    if (this.reinviting || this.incomingInvite !== undefined) {
       return { status: 491, reason: 'Request Pending', body: Buffer.alloc(0) };
     }
-    this.outgoingInvite = true;
+    this.reinviting = true;
     try {
       for (;;) {
-        const r = await this.request('INVITE', { body: offer, headers: this.sessionTimerHeaders() });
+        this.outgoingInvite = true;
+        let r: RequestOutcome;
+        try {
+          r = await this.request('INVITE', { body: offer, headers: this.sessionTimerHeaders() });
+        } finally {
+          this.outgoingInvite = false;
+        }
         if (r.status !== 491 || this.current === 'Terminated') {
           if (r.status < 300) this.sessionTimer?.refreshed();
           return r;
         }
+        // No INVITE transaction of ours is pending during the back-off: the peer's re-INVITE may come in.
         const ms = this.isCallIdOwner ? randomInt(210, 401) * 10 : randomInt(0, 201) * 10;
         await new Promise<void>((resolve) => {
           const t = this.ctx.clock.setTimeout(() => {
             this.timers.delete(t);
             resolve();
           }, ms);
-          this.timers.add(t);
+          this.timers.set(t, resolve);
         });
+        if (this.state === 'Terminated') return { status: 481, reason: 'Session terminated', body: Buffer.alloc(0) };
       }
     } finally {
-      this.outgoingInvite = false;
+      this.reinviting = false;
     }
   }
 
@@ -351,7 +362,10 @@ export class Session extends EventEmitter<SessionEvents> {
     this.dialog.terminate();
     this.incomingInvite?.retransmitter?.stop();
     this.sessionTimer?.stop();
-    for (const t of this.timers) this.ctx.clock.clearTimeout(t);
+    for (const [t, release] of this.timers) {
+      this.ctx.clock.clearTimeout(t);
+      release();
+    }
     this.timers.clear();
     this.emit('terminated', info);
   }
