@@ -1,0 +1,84 @@
+// Parley's SIP user agent against real peers: Kamailio (registrar + proxy with digest auth) and baresip,
+// over UDP on loopback, through the real transport and transaction layers.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, test } from 'node:test';
+import type { InviteServer, Session } from '../../src/sip/index.js';
+import { UserAgent } from '../../src/sip/index.js';
+import { createTimerConfig } from '../../src/sip/timers.js';
+import { TransportLayer } from '../../src/sip/transport/transport-layer.js';
+import { StackNetwork } from '../../src/sip/ua/stack-network.js';
+import {
+  type Artifacts,
+  Baresip,
+  BaresipEvents,
+  type Kamailio,
+  startKamailio,
+  withArtifacts,
+  withTimeout,
+} from '../harness/index.js';
+
+const USERS = [
+  { user: 'alice', password: 'alice-secret' },
+  { user: 'bob', password: 'bob-secret' },
+  { user: 'carol', password: 'carol-secret' },
+];
+
+/** A user agent on its own UDP port, registered (or not) at the Kamailio. */
+async function startUa(artifacts: Artifacts, kamailio: Kamailio, user: string, password: string, t1?: number) {
+  const transport = new TransportLayer({ listen: [{ transport: 'UDP', host: '127.0.0.1', port: 0 }] });
+  await transport.listen();
+  const addr = transport.addresses[0]!;
+  const timers = t1 === undefined ? undefined : createTimerConfig({ T1: t1, T2: Math.max(t1, 4000) });
+  const network = new StackNetwork({
+    transport,
+    contact: { host: addr.host, port: addr.port, transport: 'UDP' },
+    timers,
+  });
+  transport.on('message', (m, s) => network.receiveMessage(m, s));
+  const ua = new UserAgent({
+    network,
+    user,
+    password,
+    domain: kamailio.domain,
+    outboundProxy: kamailio.uri,
+    timers,
+  });
+  artifacts.defer(async () => {
+    await ua.close();
+    network.close();
+    await transport.close();
+  });
+  return { ua, transport, network };
+}
+
+/** An SDP offer/answer for PCMU on a port nobody reads (these tests check signalling, not media). */
+function sdp(port: number, extra = ''): Buffer {
+  return Buffer.from(
+    `v=0\r\no=parley 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n${extra}`,
+  );
+}
+
+function waitEvent<T extends unknown[]>(emitter: NodeJS.EventEmitter, name: string, ms = 10_000): Promise<T> {
+  return withTimeout(once(emitter, name) as Promise<T>, ms, `event ${name}`);
+}
+
+describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
+  test('registers at Kamailio with digest auth; a wrong password fails with 403', { timeout: 30_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const kamailio = await startKamailio(artifacts, { users: USERS });
+      artifacts.defer(() => kamailio.stop());
+      const good = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
+      good.ua.register();
+      const [info] = await waitEvent<[{ expires: number }]>(good.ua, 'registered');
+      assert.ok(info.expires > 0);
+      const bad = await startUa(artifacts, kamailio, 'bob', 'wrong');
+      bad.ua.register();
+      const [f] = await waitEvent<[{ status: number }]>(bad.ua, 'registrationFailed');
+      assert.equal(f.status, 403);
+      const un = waitEvent(good.ua, 'unregistered');
+      await good.ua.unregister();
+      await un;
+    }),
+  );
+});
