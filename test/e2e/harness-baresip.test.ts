@@ -113,6 +113,46 @@ describe('harness: baresip ⇄ baresip through Kamailio', { timeout: 90_000 }, (
     }),
   );
 
+  test('hold and resume send re-INVITEs; a blind transfer moves the call to a third phone', { timeout: 30_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const users = [...USERS, { user: 'carol', password: 'carol-secret' }];
+      const kamailio = await startKamailio(artifacts, { users });
+      artifacts.defer(() => kamailio.stop());
+      const [a, b] = await twoPhones(artifacts, kamailio);
+      const c = new Baresip(artifacts, { user: 'carol', password: 'carol-secret', registrar: kamailio, toneHz: 1200 });
+      artifacts.defer(() => c.stop());
+      await c.start();
+
+      await a.dial(kamailio.aor('bob'));
+      await Promise.all([
+        a.waitFor(BaresipEvents.established, EVENT_MS),
+        b.waitFor(BaresipEvents.established, EVENT_MS),
+      ]);
+
+      // RFC 3264 §8.4: hold is a re-INVITE whose offer makes the stream sendonly; resume makes it sendrecv.
+      let since = b.events.length;
+      await a.hold();
+      await b.waitFor(BaresipEvents.remoteOffer, EVENT_MS, 're-INVITE for hold', since);
+      assert.match(b.logText(), /^a=sendonly/m);
+      since = b.events.length;
+      await a.resume();
+      await b.waitFor(BaresipEvents.remoteOffer, EVENT_MS, 're-INVITE for resume', since);
+
+      // RFC 3515: A sends REFER to B; B calls carol (manual answer) and A's call ends.
+      await a.transfer(kamailio.aor('carol'));
+      const refer = await b.waitFor(BaresipEvents.transfer, EVENT_MS, 'TRANSFER');
+      assert.match(refer.param ?? '', /^sip:carol@/);
+      const incoming = await c.waitFor(BaresipEvents.incoming, EVENT_MS, 'CALL_INCOMING');
+      assert.match(incoming.peeruri ?? '', /^sip:bob@/);
+      await c.accept();
+      await c.waitFor(BaresipEvents.established, EVENT_MS, 'CALL_ESTABLISHED');
+      const closedA = await a.waitFor(BaresipEvents.closed, EVENT_MS, 'CALL_CLOSED');
+      assert.match(closedA.param ?? '', /transfer/i);
+      const heardByC = await c.waitForReceivedAudio(500, EVENT_MS);
+      assert.ok(detectTone(heardByC, TONE_B).present, 'carol hears bob’s 880 Hz');
+    }),
+  );
+
   test('a wrong password is refused by the registrar', { timeout: 20_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
       const kamailio = await startKamailio(artifacts, { users: USERS });

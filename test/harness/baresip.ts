@@ -46,6 +46,8 @@ export const BaresipEvents = {
   established: (e: BaresipEvent) => e.type === 'CALL_ESTABLISHED',
   closed: (e: BaresipEvent) => e.type === 'CALL_CLOSED',
   dtmf: (e: BaresipEvent) => e.type === 'CALL_DTMF_START',
+  /** The peer asked for a transfer (REFER); param is the target. */
+  transfer: (e: BaresipEvent) => e.type === 'TRANSFER',
   /** A (re-)INVITE's SDP offer from the peer: a hold, a resume or another re-INVITE. */
   remoteOffer: (e: BaresipEvent) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer',
 } as const;
@@ -244,6 +246,11 @@ export class Baresip {
     } finally {
       watcher.close();
     }
+  }
+
+  /** Its log so far, SIP trace included (`-s`: every SIP message sent and received). */
+  logText(): string {
+    return readFileSync(this.logPath, 'utf8');
   }
 
   /** The m=audio ports of every SDP it sent or received (from its SIP trace, `-s`). */
