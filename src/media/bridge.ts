@@ -1,0 +1,227 @@
+// Joins two legs (normally the browser's WebRTC leg and the SIP side's RTP leg) for passthrough:
+//
+//   leg A ──RTP──▶ Forwarder(A→B, kind) ──▶ leg B        PT rewrite, SSRC/seq/ts continuity,
+//   leg A ◀──RTP── Forwarder(B→A, kind) ◀── leg B        RFC 4733 duration scaling
+//   feedback (PLI, FIR, NACK) from one leg is re-addressed and sent on the other
+//
+// The transcoding seam: a Forwarder whose route says the codecs differ would hand the payload to a
+// transcoder; issue 4 only routes codecs both sides share, so every route is passthrough.
+
+import type { PayloadTypeMap } from '../sdp/index.js';
+import { Forwarder } from './forwarder.js';
+import { type Clock, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
+import { buildFir, buildNack, buildPli, type RtcpPacket } from './rtp/rtcp-packet.js';
+import type { RtpHeader } from './rtp/rtp-header.js';
+import { digitToEvent, eventToDigit, parseTelephoneEvent, writeTelephoneEvent } from './rtp/telephone-event.js';
+
+export interface DtmfEvent {
+  /** The leg the digit came from. */
+  legId: string;
+  digit: string;
+  durationMs: number;
+}
+
+export interface BridgeOptions {
+  clock?: Clock;
+  onDtmf?: (event: DtmfEvent) => void;
+  /** A keyframe was requested toward this leg (for the SIP side: send INFO picture_fast_update, RFC 5168). */
+  onPictureFastUpdate?: (towardLegId: string) => void;
+}
+
+export interface DtmfTarget {
+  payloadType: number;
+  clockRate: number;
+}
+
+/** RFC 4733 §2.5.1.2: updates every 50 ms; §2.5.1.4: the end packet is sent three times. */
+const DTMF_PACKET_MS = 50;
+const DTMF_VOLUME = 10;
+
+class Direction {
+  readonly audio: Forwarder;
+  readonly video: Forwarder;
+  dtmf: DtmfTarget | undefined;
+  /** Clock rate of the incoming leg's telephone-event PTs, for durations in ms. */
+  inDtmfRates: (number | undefined)[] = new Array(128).fill(undefined);
+  lastEventTimestamp = -1;
+  firSeq = 0;
+
+  constructor(
+    readonly from: MediaLeg,
+    readonly to: MediaLeg,
+    audioRate: () => number,
+  ) {
+    this.audio = new Forwarder(() => to.localSsrc('audio'), audioRate);
+    this.video = new Forwarder(
+      () => to.localSsrc('video'),
+      () => 90000,
+    );
+  }
+
+  forwarder(kind: StreamKind): Forwarder {
+    return kind === 'audio' ? this.audio : this.video;
+  }
+}
+
+export class Bridge {
+  readonly #ab: Direction;
+  readonly #ba: Direction;
+  readonly #clock: Clock;
+  readonly #options: BridgeOptions;
+  #audioRate = 8000;
+  #closed = false;
+  readonly #timers = new Map<NodeJS.Timeout, () => void>();
+
+  constructor(
+    readonly a: MediaLeg,
+    readonly b: MediaLeg,
+    options: BridgeOptions = {},
+  ) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    const rate = () => this.#audioRate;
+    this.#ab = new Direction(a, b, rate);
+    this.#ba = new Direction(b, a, rate);
+    a.onRtp = (kind, packet, header) => this.#relay(this.#ab, kind, packet, header);
+    b.onRtp = (kind, packet, header) => this.#relay(this.#ba, kind, packet, header);
+    a.onRtcp = (kind, packets) => this.#feedback(this.#ab, kind, packets);
+    b.onRtcp = (kind, packets) => this.#feedback(this.#ba, kind, packets);
+  }
+
+  /**
+   * Routes from negotiation (rebuilt after every offer/answer; continuity survives).
+   * `aToB.audio` maps PTs arriving on leg A to the PTs leg B's peer wants, and so on.
+   */
+  setRoutes(routes: {
+    aToB: Record<StreamKind, PayloadTypeMap>;
+    bToA: Record<StreamKind, PayloadTypeMap>;
+    audioClockRate: number;
+    /** telephone-event PT and clock each leg's peer wants, when it has one. */
+    dtmfTowardA: DtmfTarget | undefined;
+    dtmfTowardB: DtmfTarget | undefined;
+  }): void {
+    this.#audioRate = routes.audioClockRate;
+    for (const [dir, r, toward] of [
+      [this.#ab, routes.aToB, routes.dtmfTowardB],
+      [this.#ba, routes.bToA, routes.dtmfTowardA],
+    ] as const) {
+      dir.audio.routes = r.audio;
+      dir.video.routes = r.video;
+      dir.dtmf = toward;
+      dir.inDtmfRates = r.audio.map((route) => (route?.kind === 'telephone-event' ? route.inClockRate : undefined));
+    }
+  }
+
+  #relay(dir: Direction, kind: StreamKind, packet: Buffer, h: RtpHeader): void {
+    const now = this.#clock.now();
+    const dtmfRate = kind === 'audio' ? dir.inDtmfRates[h.payloadType] : undefined;
+    if (dtmfRate !== undefined) this.#observeDtmf(dir, packet, h, dtmfRate);
+    const f = dir.forwarder(kind);
+    if (f.rewrite(packet, h, now)) dir.to.sendRtp(kind, packet);
+  }
+
+  #observeDtmf(dir: Direction, packet: Buffer, h: RtpHeader, clockRate: number): void {
+    const e = parseTelephoneEvent(packet, h.payloadOffset, h.payloadLength);
+    if (!e.ok || !e.value.end || h.timestamp === dir.lastEventTimestamp) return;
+    // RFC 4733 §2.5.1.4: the end packet is repeated; one event per timestamp.
+    dir.lastEventTimestamp = h.timestamp;
+    const digit = eventToDigit(e.value.event);
+    if (digit === undefined) return;
+    this.#options.onDtmf?.({
+      legId: dir.from.id,
+      digit,
+      durationMs: Math.round((e.value.duration * 1000) / clockRate),
+    });
+  }
+
+  #feedback(dir: Direction, kind: StreamKind, packets: RtcpPacket[]): void {
+    // Feedback received on `dir.from` is about the stream we send it; it must reach the source of that
+    // stream, which is the other leg's peer: re-address it to the SSRCs of that leg.
+    const back = dir === this.#ab ? this.#ba : this.#ab;
+    const source = back.from; // the leg whose peer produced the media
+    const sender = source.localSsrc(kind);
+    const media = source.remoteSsrc(kind);
+    if (media === undefined) return;
+    for (const p of packets) {
+      if (p.type === 'pli') {
+        source.sendRtcp(kind, buildPli(sender, media));
+        this.#options.onPictureFastUpdate?.(source.id);
+      } else if (p.type === 'fir') {
+        source.sendRtcp(kind, buildFir(sender, media, back.firSeq++));
+        this.#options.onPictureFastUpdate?.(source.id);
+      } else if (p.type === 'nack') {
+        const f = back.forwarder(kind);
+        source.sendRtcp(
+          kind,
+          buildNack(
+            sender,
+            media,
+            p.lost.map((s) => f.inboundSequence(s)),
+          ),
+        );
+      }
+    }
+  }
+
+  /**
+   * Generates RFC 4733 events toward a leg (browser keypad → SIP device, or SIP INFO → browser).
+   * Resolves when the last end packet is sent; rejects nothing: a leg without telephone-event is skipped.
+   */
+  async sendDtmf(towardLegId: string, digits: string, durationMs = 100, gapMs = 50): Promise<boolean> {
+    const dir = towardLegId === this.b.id ? this.#ab : this.#ba;
+    const target = dir.dtmf;
+    if (target === undefined || this.#closed) return false;
+    for (const digit of digits) {
+      const event = digitToEvent(digit);
+      if (event === undefined) continue;
+      await this.#sendEvent(dir, target, event, durationMs);
+      await this.#wait(gapMs);
+    }
+    return true;
+  }
+
+  async #sendEvent(dir: Direction, target: DtmfTarget, event: number, durationMs: number): Promise<void> {
+    const f = dir.audio;
+    const timestamp = f.currentTimestamp(this.#clock.now());
+    const total = Math.round((durationMs * target.clockRate) / 1000);
+    const payload = Buffer.alloc(4);
+    for (let elapsed = 0, first = true; ; first = false) {
+      const end = elapsed >= durationMs;
+      const duration = end ? total : Math.round((elapsed * target.clockRate) / 1000);
+      writeTelephoneEvent(payload, 0, { event, end, volume: DTMF_VOLUME, duration });
+      const repeats = end ? 3 : 1;
+      for (let i = 0; i < repeats && !this.#closed; i++) {
+        dir.to.sendRtp('audio', f.inject(payload, target.payloadType, first && i === 0, timestamp, this.#clock.now()));
+      }
+      if (end || this.#closed) return;
+      await this.#wait(DTMF_PACKET_MS);
+      elapsed += DTMF_PACKET_MS;
+    }
+  }
+
+  #wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        resolve();
+      }, ms);
+      this.#timers.set(t, resolve);
+    });
+  }
+
+  /** Detaches from the legs (the legs stay open; their owner closes them). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Pending DTMF stops at its next step: the waits resolve now and see #closed.
+    for (const [t, resolve] of this.#timers) {
+      clearTimeout(t);
+      resolve();
+    }
+    this.#timers.clear();
+    this.a.onRtp = undefined;
+    this.b.onRtp = undefined;
+    this.a.onRtcp = undefined;
+    this.b.onRtcp = undefined;
+  }
+}

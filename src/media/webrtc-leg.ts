@@ -1,0 +1,342 @@
+// The browser's leg: ICE (full or lite), DTLS-SRTP, rtcp-mux and one BUNDLE transport for audio and video
+// (RFC 8829, RFC 8843, RFC 5764), on werift 0.24's RTCPeerConnection.
+//
+// werift runs ICE and DTLS and owns the SRTP keys; the media path does not use its transceivers:
+//  - werift's sender stamps the first negotiated PT on every packet (RFC 4733 events would go out as
+//    PCMU), so packets are sent on the DTLS transport with the PT the bridge wrote;
+//  - werift's codec matching ignores clock rate and fmtp and keeps the offer's order in its answer, so the
+//    SDP the browser sees is written by src/sdp from the negotiated codecs, with werift's ICE
+//    credentials, candidates and DTLS fingerprint (the same ones on every re-offer: no ICE restart).
+// Incoming RTP is demultiplexed to audio/video by payload type (RFC 8843 §9.2: unique within a BUNDLE).
+
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpPacket } from 'werift';
+import {
+  type DtlsParameters,
+  type IceParameters,
+  type LocalMedia,
+  parseSessionDescription,
+  type SessionDescription,
+  writeWebRtcDescription,
+} from '../sdp/index.js';
+import { MediaError } from './errors.js';
+import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
+import { parseRtcp, type RtcpPacket } from './rtp/rtcp-packet.js';
+import { newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
+import { StreamState } from './stream-state.js';
+
+export interface WebRtcLegOptions {
+  id: string;
+  /** RFC 8445 §2.5 ICE-lite: answer checks only (Parley has a public address). Default: full ICE. */
+  iceLite?: boolean;
+  clock?: Clock;
+  rtcpIntervalMs?: number;
+  onDropped?: (kind: StreamKind | undefined, reason: string) => void;
+  /** Called once DTLS is up (media can flow) or when ICE/DTLS fails. */
+  onState?: (state: 'connected' | 'failed' | 'closed') => void;
+}
+
+interface Transport {
+  ice: IceParameters;
+  dtls: DtlsParameters;
+  address: string;
+  port: number;
+}
+
+type DtlsTransport = RTCPeerConnection['dtlsTransports'][number];
+
+const GATHER_TIMEOUT_MS = 5000;
+
+function toWeriftCodecs(media: LocalMedia[], kind: StreamKind): RTCRtpCodecParameters[] {
+  const m = media.find((x) => x.kind === kind && x.port !== 0 && x.codecs.length > 0);
+  return (m?.codecs ?? []).map(
+    (c) =>
+      new RTCRtpCodecParameters({
+        mimeType: `${kind}/${c.name}`,
+        clockRate: c.clockRate,
+        payloadType: c.payloadType,
+        ...(c.channels > 1 ? { channels: c.channels } : {}),
+        ...(c.fmtp !== undefined ? { parameters: c.fmtp } : {}),
+        rtcpFeedback: c.rtcpFb.map((fb) => {
+          const [type, parameter] = fb.split(' ');
+          return { type: type ?? fb, ...(parameter !== undefined ? { parameter } : {}) };
+        }),
+      }),
+  );
+}
+
+export class WebRtcLeg implements MediaLeg {
+  readonly id: string;
+  onRtp: MediaLeg['onRtp'];
+  onRtcp: MediaLeg['onRtcp'];
+  readonly #pc: RTCPeerConnection;
+  readonly #clock: Clock;
+  readonly #options: WebRtcLegOptions;
+  readonly #streams = new Map<StreamKind, StreamState>();
+  /** Kind of each payload type we declared for receiving (BUNDLE demultiplexing). */
+  #kindOfPt: (StreamKind | undefined)[] = new Array(128).fill(undefined);
+  readonly #header: RtpHeader = newRtpHeader();
+  #transport: Transport | undefined;
+  #dtls: DtlsTransport | undefined;
+  #sessionId = String(Date.now());
+  #sessionVersion = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #connected = false;
+  #closed = false;
+
+  constructor(options: WebRtcLegOptions) {
+    this.id = options.id;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#pc = new RTCPeerConnection({
+      iceServers: [], // werift would otherwise ask a public STUN server
+      iceAdditionalHostAddresses: ['127.0.0.1'], // werift skips loopback without it
+      iceUseIpv6: false,
+      iceLite: options.iceLite ?? false,
+      bundlePolicy: 'max-bundle',
+      headerExtensions: { audio: [], video: [] },
+    });
+    this.#pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && !this.#connected) {
+        this.#connected = true;
+        this.#options.onState?.('connected');
+      } else if (state === 'failed') {
+        this.#options.onState?.('failed');
+      }
+    });
+    const interval = options.rtcpIntervalMs ?? 5000;
+    if (interval > 0) {
+      this.#timer = setInterval(() => this.sendReports(), interval);
+      this.#timer.unref();
+    }
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  #setMedia(media: LocalMedia[]): void {
+    this.#kindOfPt = new Array(128).fill(undefined);
+    for (const m of media) {
+      if (m.kind !== 'audio' && m.kind !== 'video') continue;
+      let s = this.#streams.get(m.kind);
+      if (s === undefined) {
+        s = new StreamState(m.kind);
+        this.#streams.set(m.kind, s);
+      }
+      if (m.port === 0) continue;
+      s.setCodecs(m.codecs);
+      for (const c of m.codecs) this.#kindOfPt[c.payloadType & 0x7f] = m.kind;
+    }
+  }
+
+  /** Adds ssrc/msid so the browser can demultiplex BUNDLE by SSRC and gets a track per stream. */
+  #decorate(media: LocalMedia[]): LocalMedia[] {
+    return media.map((m) => {
+      const s = m.kind === 'audio' || m.kind === 'video' ? this.#streams.get(m.kind) : undefined;
+      if (s === undefined || m.port === 0) return m;
+      return {
+        ...m,
+        port: 9,
+        ssrc: s.localSsrc,
+        cname: `parley-${this.id}`,
+        msid: { stream: `parley-${this.id}`, track: `${m.kind}-${this.id}` },
+      };
+    });
+  }
+
+  #write(media: LocalMedia[]): string {
+    const t = this.#transport;
+    if (t === undefined) throw new MediaError('MEDIA_BAD_STATE', `[leg:${this.id}] no transport yet`);
+    this.#sessionVersion++;
+    return writeWebRtcDescription({
+      origin: { sessionId: this.#sessionId, sessionVersion: this.#sessionVersion, address: '127.0.0.1' },
+      ice: t.ice,
+      dtls: t.dtls,
+      address: t.address,
+      port: t.port,
+      media: this.#decorate(media),
+    });
+  }
+
+  async #captureTransport(): Promise<void> {
+    if (this.#transport !== undefined) return;
+    if (this.#pc.iceGatheringState !== 'complete') {
+      await this.#pc.iceGatheringStateChange.watch((s) => s === 'complete', GATHER_TIMEOUT_MS);
+    }
+    const local = this.#pc.localDescription?.sdp;
+    const parsed = local === undefined ? undefined : parseSessionDescription(local);
+    const m = parsed?.ok ? parsed.value.media[0] : undefined;
+    if (m?.ice === undefined || m.dtls === undefined) {
+      throw new MediaError('MEDIA_BAD_STATE', `[leg:${this.id}] werift produced no ICE/DTLS parameters`);
+    }
+    const host = m.ice.candidates.map((c) => c.split(' ')).find((f) => f[2]?.toLowerCase() === 'udp');
+    this.#transport = {
+      ice: m.ice,
+      dtls: m.dtls,
+      address: host?.[4] ?? '127.0.0.1',
+      port: Number(host?.[5] ?? 9),
+    };
+    this.#attachDtls();
+  }
+
+  #attachDtls(): void {
+    const dtls = this.#pc.dtlsTransports[0];
+    if (dtls === undefined || dtls === this.#dtls) return;
+    this.#dtls = dtls;
+    dtls.onRtp.subscribe((rtp) => this.#onRtp(rtp.serialize()));
+    dtls.onRtcp.subscribe((rtcp) => this.#onRtcp(rtcp.serialize()));
+  }
+
+  /** First offer from the browser: returns our answer with the negotiated codecs. */
+  async answer(browserOffer: string, media: LocalMedia[]): Promise<string> {
+    this.#assertOpen();
+    if (this.#transport !== undefined) return this.reanswer(media);
+    this.#pc.setConfiguration({
+      codecs: { audio: toWeriftCodecs(media, 'audio'), video: toWeriftCodecs(media, 'video') },
+    });
+    this.#setMedia(media);
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp: browserOffer });
+    await this.#pc.setLocalDescription(await this.#pc.createAnswer());
+    await this.#captureTransport();
+    return this.#write(media);
+  }
+
+  /** First offer toward the browser. */
+  async offer(media: LocalMedia[]): Promise<string> {
+    this.#assertOpen();
+    if (this.#transport !== undefined) return this.reoffer(media);
+    this.#pc.setConfiguration({
+      codecs: { audio: toWeriftCodecs(media, 'audio'), video: toWeriftCodecs(media, 'video') },
+    });
+    this.#setMedia(media);
+    for (const m of media) {
+      if (m.kind === 'audio' || m.kind === 'video') this.#pc.addTransceiver(m.kind, { direction: 'sendrecv' });
+    }
+    await this.#pc.setLocalDescription(await this.#pc.createOffer());
+    await this.#captureTransport();
+    return this.#write(media);
+  }
+
+  /** The browser's answer to our first offer. */
+  async applyAnswer(browserAnswer: string): Promise<SessionDescription> {
+    this.#assertOpen();
+    const parsed = parseSessionDescription(browserAnswer);
+    if (!parsed.ok) throw new MediaError('MEDIA_BAD_SDP', parsed.error.reason, { sipStatus: 400, cause: parsed.error });
+    if (this.#pc.signalingState === 'have-local-offer') {
+      await this.#pc.setRemoteDescription({ type: 'answer', sdp: browserAnswer });
+      this.#attachDtls();
+    }
+    return parsed.value;
+  }
+
+  /**
+   * A re-offer toward the browser (hold, codec change on the SIP side): same ICE credentials,
+   * fingerprint and mids, new session version. werift is not renegotiated: its transport is unchanged.
+   */
+  reoffer(media: LocalMedia[]): string {
+    this.#assertOpen();
+    this.#setMedia(media);
+    return this.#write(media);
+  }
+
+  /** Our answer to a browser re-offer (same transport). */
+  reanswer(media: LocalMedia[]): string {
+    return this.reoffer(media);
+  }
+
+  #onRtp(buf: Buffer): void {
+    const h = this.#header;
+    const code = parseRtpHeader(buf, buf.length, h);
+    const kind = code === undefined ? this.#kindOfPt[h.payloadType] : undefined;
+    if (kind === undefined) {
+      this.#options.onDropped?.(undefined, code ?? `RTP with unnegotiated payload type ${h.payloadType}`);
+      return;
+    }
+    const s = this.#streams.get(kind);
+    s?.onReceived(h.ssrc, h.sequenceNumber, h.timestamp, h.payloadType, h.payloadLength, this.#clock.now());
+    this.onRtp?.(kind, buf, h);
+  }
+
+  #onRtcp(buf: Buffer): void {
+    const parsed = parseRtcp(buf, buf.length);
+    if (!parsed.ok) {
+      this.#options.onDropped?.(undefined, `malformed RTCP (${parsed.code})`);
+      return;
+    }
+    const now = this.#clock.now();
+    for (const [kind, s] of this.#streams) {
+      // Reports and feedback name the SSRC they are about; route them to the stream that owns it.
+      const mine = parsed.packets.filter((p) => this.#concerns(p, s));
+      const rest = s.onRtcp(mine, now);
+      if (rest.length > 0) this.onRtcp?.(kind, rest);
+    }
+  }
+
+  #concerns(p: RtcpPacket, s: StreamState): boolean {
+    switch (p.type) {
+      case 'sr':
+        return p.ssrc === s.recv.ssrc || p.reports.some((r) => r.ssrc === s.localSsrc);
+      case 'rr':
+        return p.reports.some((r) => r.ssrc === s.localSsrc);
+      case 'pli':
+      case 'nack':
+        return p.mediaSsrc === s.localSsrc;
+      case 'fir':
+        return p.entries.some((e) => e.ssrc === s.localSsrc);
+      case 'bye':
+        return p.ssrcs.includes(s.recv.ssrc);
+      default:
+        return false;
+    }
+  }
+
+  sendRtp(kind: StreamKind, packet: Buffer): void {
+    const dtls = this.#dtls;
+    if (dtls === undefined || !dtls.srtpStarted || this.#closed) return;
+    this.#streams.get(kind)?.onSent(packet, this.#clock.now());
+    const rtp = RtpPacket.deSerialize(packet);
+    void dtls.sendRtp(rtp.payload, rtp.header);
+  }
+
+  sendRtcp(kind: StreamKind, packet: Buffer): void {
+    const dtls = this.#dtls;
+    if (dtls === undefined || !dtls.srtpStarted || this.#closed) return;
+    // werift's sendRtcp wants its own packet objects; SRTCP-protect the bytes we built instead.
+    const protectedPacket = dtls.srtcp.encrypt(packet);
+    dtls.iceTransport.connection.send(protectedPacket).catch((cause: unknown) => {
+      this.#options.onDropped?.(kind, `RTCP send failed: ${String(cause)}`);
+    });
+  }
+
+  localSsrc(kind: StreamKind): number {
+    return this.#streams.get(kind)?.localSsrc ?? 0;
+  }
+
+  remoteSsrc(kind: StreamKind): number | undefined {
+    const s = this.#streams.get(kind);
+    return s?.recv.started ? s.recv.ssrc : undefined;
+  }
+
+  sendReports(): void {
+    const now = this.#clock.now();
+    for (const s of this.#streams.values()) this.sendRtcp(s.kind, s.buildReport(now, `parley-${this.id}`));
+  }
+
+  stats(): LegStats {
+    return { legId: this.id, streams: [...this.#streams.values()].map((s) => s.stats()) };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaError('MEDIA_CLOSED', `[leg:${this.id}] closed`);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.onRtp = undefined;
+    this.onRtcp = undefined;
+    await this.#pc.close();
+    this.#options.onState?.('closed');
+  }
+}
