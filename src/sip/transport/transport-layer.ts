@@ -4,6 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { SipError } from '../errors.js';
 import { splitHeaderList } from '../message/header-list.js';
@@ -66,6 +67,17 @@ interface Binding {
   transport: Transport;
 }
 
+/** A bound host usable in a Via: a wildcard address becomes this host's first external address of its family. */
+function concreteHost(bound: string): string {
+  const host = socketHost(bound);
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  const family = host === '::' ? 'IPv6' : 'IPv4';
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && a.family === family) return a.address;
+  }
+  return family === 'IPv6' ? '::1' : '127.0.0.1';
+}
+
 /** `::ffff:192.0.2.1` -> `192.0.2.1`; IPv6 without brackets; lower case. */
 function normalizeHost(host: string): string {
   const h = socketHost(host).toLowerCase();
@@ -117,11 +129,15 @@ export class TransportLayer extends EventEmitter<TransportLayerEvents> {
     return this.bindings.map((l) => ({ transport: l.transport.protocol, ...l.transport.local }));
   }
 
-  /** §18.1.1: the sent-by for a Via on that transport (the advertised address when configured). */
+  /**
+   * §18.1.1: the sent-by for a Via on that transport: the advertised address when configured, else the bound
+   * one; for a wildcard bind (`0.0.0.0`, `::`), the first external address of this host. IPv6 in brackets.
+   */
   sentBy(transport: TransportProtocol): Address {
     const l = this.listenerFor(transport);
+    const host = l.config.advertisedHost ?? concreteHost(l.transport.local.host);
     return {
-      host: l.config.advertisedHost ?? l.transport.local.host,
+      host: isIP(host) === 6 ? `[${host}]` : host,
       port: l.config.advertisedPort ?? l.transport.local.port,
     };
   }
@@ -250,7 +266,8 @@ function stampVia(message: SipMessage, source: MessageSource): void {
     const hasRport = top.params.has('rport');
     if (hasRport) top.params.set('rport', String(source.port));
     if (hasRport || normalizeHost(top.host) !== sourceHost) {
-      top.params.set('received', isIP(sourceHost) === 6 ? `[${sourceHost}]` : sourceHost);
+      // RFC 3261 §25.1: received = IPv4address / IPv6address, without brackets (RFC 5118 §4.5).
+      top.params.set('received', sourceHost);
     }
     elements[0] = formatVia(top);
     field.value = elements.join(', ');
