@@ -81,4 +81,102 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
       await un;
     }),
   );
+
+  test('calls baresip through Kamailio; hangs up from each side', { timeout: 40_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const kamailio = await startKamailio(artifacts, { users: USERS });
+      artifacts.defer(() => kamailio.stop());
+      const bob = new Baresip(artifacts, {
+        user: 'bob',
+        password: 'bob-secret',
+        registrar: kamailio,
+        toneHz: 440,
+        answerMode: 'auto',
+      });
+      artifacts.defer(() => bob.stop());
+      await bob.start();
+      const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
+
+      // 1: we hang up.
+      const call = ua.invite('bob', sdp(40_000));
+      const [session, answer] = await waitEvent<[Session, { status: number; body: Buffer }]>(call, 'accepted');
+      assert.equal(answer.status, 200);
+      assert.match(answer.body.toString(), /m=audio \d+ RTP\/AVP 0/);
+      await bob.waitFor(BaresipEvents.established, 5000, 'CALL_ESTABLISHED');
+      const mark = bob.events.length;
+      await session.bye();
+      await bob.waitFor(BaresipEvents.closed, 5000, 'CALL_CLOSED', mark);
+
+      // 2: baresip hangs up.
+      const call2 = ua.invite('bob', sdp(40_002));
+      const [session2] = await waitEvent<[Session]>(call2, 'accepted');
+      await bob.waitFor(BaresipEvents.established, 5000, 'CALL_ESTABLISHED', mark);
+      const ended = waitEvent<[{ by: string }]>(session2, 'terminated');
+      await bob.hangup();
+      assert.equal((await ended)[0].by, 'remote');
+    }),
+  );
+
+  test('takes a call from baresip; hold and unhold both ways; INFO DTMF to baresip', { timeout: 40_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const kamailio = await startKamailio(artifacts, { users: USERS });
+      artifacts.defer(() => kamailio.stop());
+      const bob = new Baresip(artifacts, {
+        user: 'bob',
+        password: 'bob-secret',
+        registrar: kamailio,
+        toneHz: 440,
+        answerMode: 'auto',
+      });
+      artifacts.defer(() => bob.stop());
+      await bob.start();
+      const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
+      ua.register();
+      await waitEvent(ua, 'registered');
+
+      const incoming = waitEvent<[InviteServer]>(ua, 'invite');
+      await bob.dial(kamailio.aor('alice'));
+      const [inv] = await incoming;
+      assert.match(inv.offer.toString(), /m=audio/);
+      inv.progress(180);
+      const session = inv.accept(sdp(40_010))!;
+      await bob.waitFor(BaresipEvents.established, 5000, 'CALL_ESTABLISHED');
+
+      // baresip puts us on hold and back: re-INVITEs with sendonly, then sendrecv.
+      const offers: string[] = [];
+      session.on('offer', (o) => {
+        offers.push(o.body.toString());
+        const dir = /a=sendonly/.test(o.body.toString()) ? 'a=recvonly\r\n' : 'a=sendrecv\r\n';
+        o.accept(sdp(40_010, dir));
+      });
+      const held = waitEvent(session, 'offer');
+      await bob.hold();
+      await held;
+      assert.match(offers[0]!, /a=sendonly/);
+      const resumed = waitEvent(session, 'offer');
+      await bob.resume();
+      await resumed;
+      assert.doesNotMatch(offers[1]!, /a=sendonly|a=inactive/);
+
+      // We put baresip on hold and back.
+      const mark = bob.events.length;
+      const h = await session.reinvite(sdp(40_010, 'a=sendonly\r\n'));
+      assert.equal(h.status, 200);
+      assert.match(h.body.toString(), /a=recvonly|a=inactive/);
+      await bob.waitFor(BaresipEvents.remoteOffer, 5000, 'CALL_REMOTE_SDP offer', mark);
+      const u = await session.reinvite(sdp(40_010, 'a=sendrecv\r\n'));
+      assert.equal(u.status, 200);
+      assert.doesNotMatch(u.body.toString(), /a=recvonly|a=inactive/);
+
+      // INFO with application/dtmf-relay reaches baresip as a DTMF key.
+      const since = bob.events.length;
+      const r = await session.sendDtmf({ tone: '7', duration: 160 });
+      assert.equal(r.status, 200);
+      assert.equal(await bob.receivedDigits(1, 5000, since), '7');
+
+      const ended = waitEvent(session, 'terminated');
+      await bob.hangup();
+      await ended;
+    }),
+  );
 });
