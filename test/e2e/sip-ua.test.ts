@@ -179,4 +179,63 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
       await ended;
     }),
   );
+
+  test('REFER: we transfer baresip to another baresip and see the NOTIFY progress', { timeout: 40_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const kamailio = await startKamailio(artifacts, { users: USERS });
+      artifacts.defer(() => kamailio.stop());
+      const bob = new Baresip(artifacts, { user: 'bob', password: 'bob-secret', registrar: kamailio, toneHz: 440, answerMode: 'auto' });
+      const carol = new Baresip(artifacts, { user: 'carol', password: 'carol-secret', registrar: kamailio, toneHz: 880, answerMode: 'auto' });
+      artifacts.defer(() => bob.stop());
+      artifacts.defer(() => carol.stop());
+      await Promise.all([bob.start(), carol.start()]);
+      const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
+      const call = ua.invite('bob', sdp(40_020));
+      const [session] = await waitEvent<[Session]>(call, 'accepted');
+      await bob.waitFor(BaresipEvents.established, 5000, 'CALL_ESTABLISHED');
+      const progress: { status: number; final: boolean }[] = [];
+      const final = new Promise<void>((resolve) =>
+        session.on('referProgress', (p) => {
+          progress.push(p);
+          if (p.final) resolve();
+        }),
+      );
+      const r = await session.transfer(kamailio.aor('carol'));
+      assert.equal(r.status, 202);
+      await withTimeout(final, 10_000, 'final NOTIFY');
+      assert.equal(progress.at(-1)!.status, 200);
+      await carol.waitFor(BaresipEvents.established, 5000, 'carol CALL_ESTABLISHED');
+      await session.bye();
+    }),
+  );
+
+  test('REFER: baresip transfers us; we accept, call the target and report by NOTIFY', { timeout: 40_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const kamailio = await startKamailio(artifacts, { users: USERS });
+      artifacts.defer(() => kamailio.stop());
+      const bob = new Baresip(artifacts, { user: 'bob', password: 'bob-secret', registrar: kamailio, toneHz: 440, answerMode: 'auto' });
+      const carol = new Baresip(artifacts, { user: 'carol', password: 'carol-secret', registrar: kamailio, toneHz: 880, answerMode: 'auto' });
+      artifacts.defer(() => bob.stop());
+      artifacts.defer(() => carol.stop());
+      await Promise.all([bob.start(), carol.start()]);
+      const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
+      const call = ua.invite('bob', sdp(40_030));
+      const [session] = await waitEvent<[Session]>(call, 'accepted');
+      await bob.waitFor(BaresipEvents.established, 5000, 'CALL_ESTABLISHED');
+      const referred = waitEvent<[import('../../src/sip/index.js').IncomingRefer]>(session, 'refer');
+      await bob.transfer(kamailio.aor('carol'));
+      const [refer] = await referred;
+      assert.equal(refer.target.replace(/;.*$/, ''), kamailio.aor('carol'));
+      refer.accept();
+      const transferred = ua.invite(refer.target, sdp(40_032));
+      const [newSession] = await waitEvent<[Session]>(transferred, 'accepted');
+      refer.notify(200, 'OK');
+      await carol.waitFor(BaresipEvents.established, 5000, 'carol CALL_ESTABLISHED');
+      // The transferor hangs up after the final NOTIFY (RFC 5589 §6.1), or we do.
+      const mark = bob.events.length;
+      if (session.state !== 'Terminated') await session.bye();
+      await bob.waitFor(BaresipEvents.closed, 5000, 'bob CALL_CLOSED', mark);
+      await newSession.bye();
+    }),
+  );
 });
