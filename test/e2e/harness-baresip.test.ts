@@ -21,9 +21,9 @@ const TONE_A = 440;
 const TONE_B = 880;
 const EVENT_MS = 5000;
 
-async function twoPhones(artifacts: Artifacts, kamailio: Kamailio): Promise<[Baresip, Baresip]> {
+async function twoPhones(artifacts: Artifacts, kamailio: Kamailio, codecs?: string[]): Promise<[Baresip, Baresip]> {
   const registrar = kamailio;
-  const a = new Baresip(artifacts, { user: 'alice', password: 'alice-secret', registrar, toneHz: TONE_A });
+  const a = new Baresip(artifacts, { user: 'alice', password: 'alice-secret', registrar, toneHz: TONE_A, codecs });
   artifacts.defer(() => a.stop());
   const b = new Baresip(artifacts, {
     user: 'bob',
@@ -31,6 +31,7 @@ async function twoPhones(artifacts: Artifacts, kamailio: Kamailio): Promise<[Bar
     registrar,
     toneHz: TONE_B,
     answerMode: 'auto',
+    codecs,
   });
   artifacts.defer(() => b.stop());
   await Promise.all([a.start(), b.start()]);
@@ -113,6 +114,18 @@ describe('harness: baresip ⇄ baresip through Kamailio', { timeout: 90_000 }, (
     }),
   );
 
+  for (const codec of ['G722', 'opus']) {
+    test(`a call in ${codec} carries both tones and DTMF`, { timeout: 30_000 }, (t) =>
+      withArtifacts(t, async (artifacts) => {
+        const kamailio = await startKamailio(artifacts, { users: USERS });
+        artifacts.defer(() => kamailio.stop());
+        const [a, b] = await twoPhones(artifacts, kamailio, [codec]);
+        await callAndCheck(a, b, kamailio);
+        assert.match(b.logText(), new RegExp(`^a=rtpmap:\\d+ ${codec}/`, 'im'));
+      }),
+    );
+  }
+
   test('hold and resume send re-INVITEs; a blind transfer moves the call to a third phone', { timeout: 30_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
       const users = [...USERS, { user: 'carol', password: 'carol-secret' }];
@@ -131,12 +144,15 @@ describe('harness: baresip ⇄ baresip through Kamailio', { timeout: 90_000 }, (
 
       // RFC 3264 §8.4: hold is a re-INVITE whose offer makes the stream sendonly; resume makes it sendrecv.
       let since = b.events.length;
+      let sinceLine = b.logLineCount;
       await a.hold();
       await b.waitFor(BaresipEvents.remoteOffer, EVENT_MS, 're-INVITE for hold', since);
-      assert.match(b.logText(), /^a=sendonly/m);
+      await b.waitForLog(/^a=sendonly/, EVENT_MS, sinceLine);
       since = b.events.length;
+      sinceLine = b.logLineCount;
       await a.resume();
       await b.waitFor(BaresipEvents.remoteOffer, EVENT_MS, 're-INVITE for resume', since);
+      await b.waitForLog(/^a=sendrecv/, EVENT_MS, sinceLine);
 
       // RFC 3515: A sends REFER to B; B calls carol (manual answer) and A's call ends.
       await a.transfer(kamailio.aor('carol'));

@@ -30,7 +30,7 @@ export interface BaresipOptions {
   toneHz: number;
   /** auto: answers every incoming call at once; manual: waits for accept(). */
   answerMode?: 'auto' | 'manual';
-  /** Audio codecs in preference order (baresip names: PCMU, PCMA, G722, opus). */
+  /** Audio codecs in preference order: PCMU, PCMA, G722, opus, or baresip's "name/rate/channels". */
   codecs?: string[];
   /** Name for logs and artifacts (default: the user). */
   name?: string;
@@ -51,6 +51,13 @@ export const BaresipEvents = {
   /** A (re-)INVITE's SDP offer from the peer: a hold, a resume or another re-INVITE. */
   remoteOffer: (e: BaresipEvent) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer',
 } as const;
+
+const CODEC_SPECS: Record<string, string> = {
+  pcmu: 'PCMU/8000/1',
+  pcma: 'PCMA/8000/1',
+  g722: 'G722/16000/1',
+  opus: 'opus/48000/2',
+};
 
 export class Baresip {
   readonly name: string;
@@ -137,8 +144,10 @@ export class Baresip {
     writeFileSync(join(this.configDir, 'contacts'), '');
     const proc = new PeerProcess({
       name: `baresip ${this.name}`,
-      command: BARESIP_BIN,
-      args: ['-f', this.configDir, '-s'],
+      // stdbuf: baresip's stdout is a pipe here, so without line buffering its log (SIP trace
+      // included) would arrive in 4 KiB chunks, long after the events it explains.
+      command: '/usr/bin/stdbuf',
+      args: ['-oL', '-eL', BARESIP_BIN, '-f', this.configDir, '-s'],
       logPath: this.logPath,
       cwd: this.configDir,
     });
@@ -227,9 +236,10 @@ export class Baresip {
       const path = this.recordingPath;
       if (path === undefined) return undefined;
       const bytes = statSync(path).size;
-      // sndfile writes 16-bit mono at the codec's rate; 44-byte header.
-      const rate = bytes >= 28 ? readFileSync(path).readUInt32LE(24) : 8000;
-      return bytes - 44 >= (rate * 2 * ms) / 1000 ? path : undefined;
+      if (bytes < 44) return undefined;
+      // WAV header: byte rate at offset 28 (sndfile writes the codec's rate and channels).
+      const byteRate = readFileSync(path).readUInt32LE(28) || 16000;
+      return bytes - 44 >= (byteRate * ms) / 1000 ? path : undefined;
     };
     const now = enough();
     if (now !== undefined) return now;
@@ -250,12 +260,23 @@ export class Baresip {
 
   /** Its log so far, SIP trace included (`-s`: every SIP message sent and received). */
   logText(): string {
-    return readFileSync(this.logPath, 'utf8');
+    return this.#proc?.lines.join('\n') ?? '';
+  }
+
+  /** Number of log lines so far: pass it as `since` to waitForLog to look only at what follows. */
+  get logLineCount(): number {
+    return this.#proc?.lines.length ?? 0;
+  }
+
+  /** Resolves with the first log line (SIP trace included) from index `since` on that matches. */
+  waitForLog(pattern: RegExp, timeoutMs: number, since = 0): Promise<string> {
+    if (this.#proc === undefined) throw new HarnessError('HARNESS_CTRL_PROTOCOL', `${this.name}: not started`);
+    return this.#proc.waitForLine(pattern, timeoutMs, since);
   }
 
   /** The m=audio ports of every SDP it sent or received (from its SIP trace, `-s`). */
   sdpAudioPorts(): number[] {
-    const log = readFileSync(this.logPath, 'utf8');
+    const log = this.logText();
     return [...log.matchAll(/^m=audio (\d+) /gm)].map((m) => Number(m[1]));
   }
 
@@ -270,7 +291,8 @@ export class Baresip {
 
   #accountLine(): string {
     const o = this.options;
-    const codecs = (o.codecs ?? ['PCMU', 'PCMA']).join(',');
+    // baresip 1.0 looks a bare name up at 8000 Hz mono: G722 and opus need their full name/rate/channels.
+    const codecs = (o.codecs ?? ['PCMU', 'PCMA']).map((c) => CODEC_SPECS[c.toLowerCase()] ?? c).join(',');
     const proxy = `sip:${o.registrar.host}:${o.registrar.port};transport=udp`;
     return (
       `<${this.aor};transport=udp>;auth_user=${o.user};auth_pass=${o.password};outbound="${proxy}"` +

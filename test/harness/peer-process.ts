@@ -28,6 +28,8 @@ export class PeerProcess {
   readonly logPath: string;
   /** Settles when the process has exited (never rejects). */
   readonly exited: Promise<PeerExit>;
+  /** Every line of stdout and stderr so far, in the order read. */
+  readonly lines: string[] = [];
   #child: ChildProcess;
   #log: WriteStream;
   #exit: PeerExit | undefined;
@@ -46,6 +48,7 @@ export class PeerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onLine = (line: string) => {
+      this.lines.push(line);
       this.#log.write(`${line}\n`);
       for (const w of this.#waiters) {
         if (w.match(line)) {
@@ -90,11 +93,13 @@ export class PeerProcess {
   }
 
   /**
-   * Resolves with the first line (from now on) that matches; rejects when the process exits first or
-   * after `timeoutMs`.
+   * Resolves with the first line that matches, among lines from index `since` on (default: only lines
+   * still to come); rejects when the process exits first or after `timeoutMs`.
    */
-  waitForLine(pattern: RegExp | ((line: string) => boolean), timeoutMs: number): Promise<string> {
+  waitForLine(pattern: RegExp | ((line: string) => boolean), timeoutMs: number, since?: number): Promise<string> {
     const match = typeof pattern === 'function' ? pattern : (line: string) => pattern.test(line);
+    const past = since === undefined ? undefined : this.lines.slice(since).find(match);
+    if (past !== undefined) return Promise.resolve(past);
     let waiter: LineWaiter | undefined;
     let onExit: ((exit: PeerExit) => void) | undefined;
     const found = new Promise<string>((resolve, reject) => {
