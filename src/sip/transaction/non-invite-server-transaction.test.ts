@@ -31,6 +31,17 @@ describe('NonInviteServerTransaction (RFC 3261 §17.2.2)', () => {
     assert.equal(tx.state, 'Trying');
   });
 
+  test('a TU that never answers: the transaction ends after 64*T1 (when the client has given up) with SIP_TIMEOUT', () => {
+    const { clock, transport, errors, tx } = setup(false);
+    clock.tick(DEFAULT_TIMERS.F - 1);
+    assert.equal(tx.state, 'Trying');
+    clock.tick(1);
+    assert.equal(tx.state, 'Terminated');
+    assert.equal(errors[0]?.code, 'SIP_TIMEOUT');
+    assert.deepEqual(transport.lines, []);
+    assert.equal(clock.pending, 0);
+  });
+
   test('Proceeding re-sends the last provisional; Completed re-sends the final; Timer J (64*T1 on UDP) ends it', () => {
     const { clock, transport, request, tx } = setup(false);
     tx.respond(makeResponse(request, 183));

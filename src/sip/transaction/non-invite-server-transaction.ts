@@ -44,7 +44,7 @@
 import type { SipError } from '../errors.js';
 import type { SipRequest, SipResponse } from '../message/message.js';
 import type { ServerTransactionOptions, ServerTransactionUser } from './invite-server-transaction.js';
-import { Transaction } from './transaction.js';
+import { Transaction, timeoutError } from './transaction.js';
 
 export type NonInviteServerTransactionState = 'Trying' | 'Proceeding' | 'Completed' | 'Terminated';
 
@@ -55,6 +55,17 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   constructor(opts: ServerTransactionOptions) {
     super(opts, 'Trying');
     this.user = opts.user ?? {};
+    // DEVIATION: §17.2.2 has no timer in Trying or Proceeding. The client gives up after Timer F (64*T1), after
+    // which no response can matter; a TU that never answers would otherwise keep the transaction forever.
+    this.startTimer('F', this.timers.F, () => {
+      if (this.state !== 'Trying' && this.state !== 'Proceeding') return;
+      this.logger.warn(
+        { transaction: this.id, method: this.request.method },
+        'the TU never answered: transaction ended',
+      );
+      this.setState('Terminated');
+      this.user.onError?.(timeoutError(this, 'F (server side)'));
+    });
   }
 
   get response(): SipResponse | undefined {
@@ -82,6 +93,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
     // "Trying"] state, the transaction MUST enter the "Completed" state, and the response MUST be passed to the
     // transport layer for transmission." "When the server transaction enters the "Completed" state, it MUST set
     // Timer J to fire in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
+    this.stopTimer('F');
     this.setState('Completed');
     this.startTimer('J', this.transport.reliable ? 0 : this.timers.J, () => this.setState('Terminated'));
     this.send(response);
