@@ -73,7 +73,18 @@ export class StreamConnection {
         this.write(PONG).catch((e: unknown) => this.logger.warn({ connection: this.id, err: e }, 'pong not sent')),
       onPong: () => this.hooks.pong(this),
     });
-    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.socket.on('data', (chunk: Buffer) => {
+      try {
+        this.receive(chunk);
+      } catch (e) {
+        // The parser promises not to throw; if it ever does, this connection is lost, not the process.
+        this.logger.error(
+          { connection: this.id, remote: this.remote, err: e },
+          'stream handling threw; connection closed',
+        );
+        this.close();
+      }
+    });
     this.socket.on('error', (e) =>
       this.logger.warn({ connection: this.id, remote: this.remote, err: e }, 'connection error'),
     );

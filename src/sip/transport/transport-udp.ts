@@ -77,9 +77,14 @@ export class UdpTransport extends EventEmitter<TransportEvents> implements Trans
       this.logger.debug({ source, bytes: data.length }, 'UDP keep-alive ignored');
       return;
     }
-    const r = parseMessage(data, this.limits);
-    if (r.ok) this.emit('message', r.value, source);
-    else this.emit('messageError', r.error, data, source);
+    try {
+      const r = parseMessage(data, this.limits);
+      if (r.ok) this.emit('message', r.value, source);
+      else this.emit('messageError', r.error, data, source);
+    } catch (e) {
+      // The parser promises not to throw; if it ever does, this datagram is lost, not the process.
+      this.logger.error({ err: e, source, bytes: data.length }, 'datagram handling threw; datagram dropped');
+    }
   }
 
   send(data: Buffer, to: Address): Promise<void> {
