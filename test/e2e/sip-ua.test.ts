@@ -184,8 +184,20 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
     withArtifacts(t, async (artifacts) => {
       const kamailio = await startKamailio(artifacts, { users: USERS });
       artifacts.defer(() => kamailio.stop());
-      const bob = new Baresip(artifacts, { user: 'bob', password: 'bob-secret', registrar: kamailio, toneHz: 440, answerMode: 'auto' });
-      const carol = new Baresip(artifacts, { user: 'carol', password: 'carol-secret', registrar: kamailio, toneHz: 880, answerMode: 'auto' });
+      const bob = new Baresip(artifacts, {
+        user: 'bob',
+        password: 'bob-secret',
+        registrar: kamailio,
+        toneHz: 440,
+        answerMode: 'auto',
+      });
+      const carol = new Baresip(artifacts, {
+        user: 'carol',
+        password: 'carol-secret',
+        registrar: kamailio,
+        toneHz: 880,
+        answerMode: 'auto',
+      });
       artifacts.defer(() => bob.stop());
       artifacts.defer(() => carol.stop());
       await Promise.all([bob.start(), carol.start()]);
@@ -213,8 +225,20 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
     withArtifacts(t, async (artifacts) => {
       const kamailio = await startKamailio(artifacts, { users: USERS });
       artifacts.defer(() => kamailio.stop());
-      const bob = new Baresip(artifacts, { user: 'bob', password: 'bob-secret', registrar: kamailio, toneHz: 440, answerMode: 'auto' });
-      const carol = new Baresip(artifacts, { user: 'carol', password: 'carol-secret', registrar: kamailio, toneHz: 880, answerMode: 'auto' });
+      const bob = new Baresip(artifacts, {
+        user: 'bob',
+        password: 'bob-secret',
+        registrar: kamailio,
+        toneHz: 440,
+        answerMode: 'auto',
+      });
+      const carol = new Baresip(artifacts, {
+        user: 'carol',
+        password: 'carol-secret',
+        registrar: kamailio,
+        toneHz: 880,
+        answerMode: 'auto',
+      });
       artifacts.defer(() => bob.stop());
       artifacts.defer(() => carol.stop());
       await Promise.all([bob.start(), carol.start()]);
