@@ -34,37 +34,52 @@ describe('harness: sipp', { timeout: 60_000 }, () => {
     }),
   );
 
-  test('sipp registers at Kamailio with digest auth; a wrong password fails', { timeout: 20_000 }, (t) =>
-    withArtifacts(t, async (artifacts) => {
-      const kamailio = await startKamailio(artifacts, { users: USERS });
-      artifacts.defer(() => kamailio.stop());
-      const remote = `${kamailio.host}:${kamailio.port}`;
-      const good = await startSipp(artifacts, {
-        name: 'sipp-good',
-        scenario: REGISTER_SCENARIO,
-        remote,
-        service: 'alice',
-        auth: { user: 'alice', password: 'alice-secret' },
-        timeoutMs: 5000,
-      });
-      artifacts.defer(() => good.stop());
-      const ok = await good.result;
-      assert.equal(ok.exitCode, 0);
-      assert.equal(ok.stats?.successful, 1);
+  test(
+    'sipp registers at Kamailio with digest auth over UDP and TCP; a wrong password fails',
+    { timeout: 20_000 },
+    (t) =>
+      withArtifacts(t, async (artifacts) => {
+        const kamailio = await startKamailio(artifacts, { users: USERS });
+        artifacts.defer(() => kamailio.stop());
+        const remote = `${kamailio.host}:${kamailio.port}`;
+        const good = await startSipp(artifacts, {
+          name: 'sipp-good',
+          scenario: REGISTER_SCENARIO,
+          remote,
+          service: 'alice',
+          auth: { user: 'alice', password: 'alice-secret' },
+          timeoutMs: 5000,
+        });
+        artifacts.defer(() => good.stop());
+        const ok = await good.result;
+        assert.equal(ok.exitCode, 0);
+        assert.equal(ok.stats?.successful, 1);
 
-      const bad = await startSipp(artifacts, {
-        name: 'sipp-bad',
-        scenario: REGISTER_SCENARIO,
-        remote,
-        service: 'alice',
-        auth: { user: 'alice', password: 'wrong' },
-        timeoutMs: 5000,
-      });
-      artifacts.defer(() => bad.stop());
-      const refused = await bad.result;
-      assert.equal(refused.exitCode, 1);
-      assert.equal(refused.stats?.failed, 1);
-    }),
+        const overTcp = await startSipp(artifacts, {
+          name: 'sipp-tcp',
+          scenario: REGISTER_SCENARIO,
+          remote,
+          service: 'alice',
+          auth: { user: 'alice', password: 'alice-secret' },
+          transport: 't1',
+          timeoutMs: 5000,
+        });
+        artifacts.defer(() => overTcp.stop());
+        assert.equal((await overTcp.result).exitCode, 0, 'Kamailio registers over TCP too');
+
+        const bad = await startSipp(artifacts, {
+          name: 'sipp-bad',
+          scenario: REGISTER_SCENARIO,
+          remote,
+          service: 'alice',
+          auth: { user: 'alice', password: 'wrong' },
+          timeoutMs: 5000,
+        });
+        artifacts.defer(() => bad.stop());
+        const refused = await bad.result;
+        assert.equal(refused.exitCode, 1);
+        assert.equal(refused.stats?.failed, 1);
+      }),
   );
 
   test('baresip reports DTMF that sipp sends by SIP INFO', { timeout: 20_000 }, (t) =>
