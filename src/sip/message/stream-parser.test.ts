@@ -75,3 +75,21 @@ describe('StreamParser (RFC 3261 §18.3, RFC 5626 §3.5.1)', () => {
     assert.ok(b.failed);
   });
 });
+
+describe('StreamParser.pushFrames', () => {
+  test('gives each result with its exact bytes, and marks a framing error fatal', () => {
+    const s = new StreamParser();
+    const bad = OPTIONS(1, 'abc').replace('CSeq: 1 OPTIONS', 'CSeq: x OPTIONS');
+    const good = OPTIONS(2);
+    const frames = s.pushFrames(
+      Buffer.from(`\r\n\r\n${bad}${good}${OPTIONS(3).replace('Content-Length: 0', 'Content-Length: x')}`),
+    );
+    assert.equal(frames.length, 3);
+    assert.equal(frames[0]?.bytes?.toString(), bad);
+    assert.ok(frames[0]?.result.ok === false && !frames[0].fatal);
+    assert.equal(frames[1]?.bytes?.toString(), good);
+    assert.ok(frames[1]?.result.ok && !frames[1].fatal);
+    assert.ok(frames[2]?.fatal && frames[2].bytes === undefined);
+    assert.ok(s.failed);
+  });
+});

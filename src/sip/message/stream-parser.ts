@@ -17,6 +17,18 @@ export interface StreamParserHandlers {
   onPong?: () => void;
 }
 
+/** One framed unit of the stream: the parse result and the exact bytes it was read from. */
+export interface StreamFrame {
+  result: Result<SipMessage>;
+  /**
+   * The message's bytes (start line to end of body), so that a transport can read enough of a malformed
+   * request to answer it (RFC 3261 §8.2, 400). Undefined for a framing error, which has no message bounds.
+   */
+  bytes: Buffer | undefined;
+  /** True for a framing error: the stream failed and the connection must be closed. */
+  fatal: boolean;
+}
+
 const CR = 0x0d;
 const LF = 0x0a;
 const EMPTY = Buffer.alloc(0);
@@ -52,14 +64,19 @@ export class StreamParser {
 
   /** Feeds bytes; returns the messages (and errors) completed by them, in order. */
   push(chunk: Buffer): Result<SipMessage>[] {
+    return this.pushFrames(chunk).map((f) => f.result);
+  }
+
+  /** Like push, with each result's bytes and whether it failed the stream. */
+  pushFrames(chunk: Buffer): StreamFrame[] {
     if (this.error !== undefined) return [];
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    const out: Result<SipMessage>[] = [];
+    const out: StreamFrame[] = [];
     for (;;) {
-      const r = this.next();
-      if (r === undefined) break;
-      out.push(r);
-      if (this.error !== undefined) {
+      const f = this.next();
+      if (f === undefined) break;
+      out.push(f);
+      if (f.fatal) {
         this.buf = EMPTY;
         break;
       }
@@ -67,9 +84,9 @@ export class StreamParser {
     return out;
   }
 
-  private fatal(e: SipError): Result<never> {
+  private fatal(e: SipError): StreamFrame {
     this.error = e;
-    return err(e);
+    return { result: err(e), bytes: undefined, fatal: true };
   }
 
   private consume(n: number): void {
@@ -78,7 +95,7 @@ export class StreamParser {
   }
 
   /** One framed result, or undefined when more bytes are needed. */
-  private next(): Result<SipMessage> | undefined {
+  private next(): StreamFrame | undefined {
     // Keep-alives and stray line breaks between messages.
     while (this.buf.length > 0 && this.scanFrom === 0) {
       const b = this.buf;
@@ -135,10 +152,11 @@ export class StreamParser {
       this.scanFrom = end.headEnd;
       return undefined;
     }
+    const bytes = b.subarray(0, end.bodyStart + length);
     const body = length === 0 ? Buffer.alloc(0) : Buffer.from(b.subarray(end.bodyStart, end.bodyStart + length));
     this.consume(end.bodyStart + length);
-    if (head instanceof SipError) return err(head);
+    if (head instanceof SipError) return { result: err(head), bytes, fatal: false };
     head.message.body = body;
-    return ok(head.message);
+    return { result: ok(head.message), bytes, fatal: false };
   }
 }
