@@ -4,12 +4,18 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type InviteServer, type Session, UserAgent } from '../../src/sip/index.js';
 import { createTimerConfig } from '../../src/sip/timers.js';
 import { TransportLayer } from '../../src/sip/transport/transport-layer.js';
 import { StackNetwork } from '../../src/sip/ua/stack-network.js';
 import { type Artifacts, startSipp, withArtifacts, withTimeout } from '../harness/index.js';
+
+/** sipp's error log, for the message of a failed assertion. */
+function sippErrors(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8').slice(0, 2000) : 'sipp wrote no error log';
+}
 
 async function startUa(artifacts: Artifacts, t1?: number) {
   const transport = new TransportLayer({ listen: [{ transport: 'UDP', host: '127.0.0.1', port: 0 }] });
@@ -179,7 +185,7 @@ describe('SIP user agent with sipp', { timeout: 120_000 }, () => {
       });
       artifacts.defer(() => uac.stop());
       const r = await uac.result;
-      assert.equal(r.exitCode, 0);
+      assert.equal(r.exitCode, 0, sippErrors(r.errorsLog));
       assert.equal(r.stats?.successful, 1);
       assert.equal(await withTimeout(ended, 5000, 'terminated'), 'remote');
     }),
@@ -196,7 +202,7 @@ describe('SIP user agent with sipp', { timeout: 120_000 }, () => {
       assert.equal((await progress)[0].status, 180);
       await session.bye();
       const r = await uas.result;
-      assert.equal(r.exitCode, 0);
+      assert.equal(r.exitCode, 0, sippErrors(r.errorsLog));
       assert.equal(r.stats?.successful, 1);
     }),
   );
@@ -212,7 +218,7 @@ describe('SIP user agent with sipp', { timeout: 120_000 }, () => {
       assert.equal(relay.dropped(), 1);
       await session.bye();
       const r = await uas.result;
-      assert.equal(r.exitCode, 0);
+      assert.equal(r.exitCode, 0, sippErrors(r.errorsLog));
       assert.equal(r.stats?.successful, 1);
     }),
   );
@@ -239,7 +245,7 @@ describe('SIP user agent with sipp', { timeout: 120_000 }, () => {
         sippPort = uac.port;
         artifacts.defer(() => uac.stop());
         const r = await uac.result;
-        assert.equal(r.exitCode, 0);
+        assert.equal(r.exitCode, 0, sippErrors(r.errorsLog));
         assert.equal(r.stats?.successful, 1);
         assert.equal(relay.dropped(), 1);
         assert.equal(await withTimeout(ended, 5000, 'BYE after the ACK'), 'remote');

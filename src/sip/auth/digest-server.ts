@@ -5,8 +5,8 @@
 // The highest nonce count seen per nonce is remembered until the nonce expires, so a replay is refused.
 import { createHmac, randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../errors.js';
+import { formatAuthHeader, parseAuthHeader } from '../message/auth-header.js';
 import { type DigestAlgorithm, digestResponse, toDigestAlgorithm } from './digest-algorithm.js';
-import { formatAuthParams, parseAuthParams } from './digest-params.js';
 import { AuthError } from './errors.js';
 
 export interface DigestServerOptions {
@@ -39,8 +39,6 @@ export interface VerifiedUser {
   realm: string;
 }
 
-const UNQUOTED = new Set(['algorithm', 'stale']);
-
 export class DigestServer {
   private readonly secret: Buffer;
   private readonly now: () => number;
@@ -72,7 +70,7 @@ export class DigestServer {
         ['qop', 'auth'],
       ];
       if (opts.stale) params.push(['stale', 'true']);
-      return formatAuthParams('Digest', params, UNQUOTED);
+      return formatAuthHeader({ scheme: 'Digest', params: new Map(params) }, 'challenge');
     });
   }
 
@@ -81,7 +79,8 @@ export class DigestServer {
    * SIP_AUTH_INVALID (challenge again, or 403 after repeated failures), SIP_AUTH_BAD_HEADER (400).
    */
   verify(req: VerifyRequest): Result<VerifiedUser, AuthError> {
-    const p = parseAuthParams(req.authorization);
+    const parsed = parseAuthHeader(req.authorization);
+    const p = parsed.ok ? parsed.value : undefined;
     if (p === undefined || p.scheme.toLowerCase() !== 'digest') {
       return err(
         new AuthError('SIP_AUTH_BAD_HEADER', 'Authorization is not a Digest credentials value', { status: 400 }),

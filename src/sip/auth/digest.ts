@@ -6,6 +6,7 @@
 //                     a new challenge without stale=true for a realm we just answered: rejected
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { err, ok, type Result } from '../errors.js';
+import { type AuthParams, formatAuthHeader, parseAuthHeader, parseAuthList } from '../message/auth-header.js';
 import type { SipRequest, SipResponse } from '../message/message.js';
 import {
   ALGORITHM_PREFERENCE,
@@ -14,7 +15,6 @@ import {
   digestResponse,
   toDigestAlgorithm,
 } from './digest-algorithm.js';
-import { type AuthParams, formatAuthParams, parseAuthParams } from './digest-params.js';
 import { AuthError } from './errors.js';
 
 export interface DigestCredentials {
@@ -45,13 +45,22 @@ export interface DigestAnswer {
   stale: boolean;
 }
 
-const UNQUOTED = new Set(['algorithm', 'qop', 'nc']);
 const MAX_NONCES = 64;
 
-/** Reads one challenge value; undefined when it is not a Digest challenge this client supports. */
-export function parseDigestChallenge(value: string): DigestChallenge | undefined {
-  const p = parseAuthParams(value);
-  if (p === undefined || p.scheme.toLowerCase() !== 'digest') return undefined;
+/** The challenges of one WWW-Authenticate / Proxy-Authenticate value that this client can answer. */
+export function readDigestChallenges(value: string): DigestChallenge[] {
+  const list = parseAuthList(value);
+  if (!list.ok) return [];
+  const out: DigestChallenge[] = [];
+  for (const p of list.value) {
+    const c = toChallenge(p);
+    if (c !== undefined) out.push(c);
+  }
+  return out;
+}
+
+function toChallenge(p: AuthParams): DigestChallenge | undefined {
+  if (p.scheme.toLowerCase() !== 'digest') return undefined;
   const realm = p.params.get('realm');
   const nonce = p.params.get('nonce');
   const algorithm = toDigestAlgorithm(p.params.get('algorithm'));
@@ -95,9 +104,7 @@ export class DigestClient {
     const header: AuthorizationHeaderName = proxy ? 'Proxy-Authorization' : 'Authorization';
     const challengeValues = response.headers.getAll(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
     const byRealm = new Map<string, DigestChallenge>();
-    for (const v of challengeValues) {
-      const c = parseDigestChallenge(v);
-      if (c === undefined) continue;
+    for (const c of challengeValues.flatMap(readDigestChallenges)) {
       const prev = byRealm.get(c.realm);
       // RFC 8760 §2.4: several challenges for one realm, one per algorithm; answer the preferred one.
       if (prev === undefined || rank(c.algorithm) < rank(prev.algorithm)) byRealm.set(c.realm, c);
@@ -109,7 +116,10 @@ export class DigestClient {
         }),
       );
     }
-    const sent = request.headers.getAll(header).map(parseAuthParams);
+    const sent = request.headers.getAll(header).map((v) => {
+      const p = parseAuthHeader(v);
+      return p.ok ? p.value : undefined;
+    });
     const sentRealms = new Set(sent.map((p) => p?.params.get('realm')).filter((r) => r !== undefined));
     const values: string[] = [];
     let allStale = true;
@@ -171,7 +181,7 @@ export class DigestClient {
     params.push(['response', response], ['algorithm', c.algorithm]);
     if (c.opaque !== undefined) params.push(['opaque', c.opaque]); // RFC 7616 §3.4: returned unchanged
     if (c.qop !== undefined) params.push(['qop', c.qop], ['nc', nc!], ['cnonce', cnonce!]);
-    return formatAuthParams('Digest', params, UNQUOTED);
+    return formatAuthHeader({ scheme: 'Digest', params: new Map(params) }, 'credentials');
   }
 
   private nextNonceCount(nonce: string): string {
@@ -191,5 +201,5 @@ function rank(a: DigestAlgorithm): number {
 }
 
 function formatSent(p: AuthParams): string {
-  return formatAuthParams(p.scheme, [...p.params.entries()], UNQUOTED);
+  return formatAuthHeader(p, 'credentials');
 }

@@ -3,7 +3,7 @@
 // URI when there is a route set, else the Request-URI) with the port and transport of that URI.
 // DEVIATION: no RFC 3263 DNS (NAPTR/SRV) yet; a host name goes to the transport as written, port 5060/5061.
 import type { Clock } from '../clock.js';
-import { parseAddr, uriParams } from '../dialog/addr.js';
+import { parseAddr, splitAddrList, uriParams } from '../dialog/addr.js';
 import { SipError } from '../errors.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/message.js';
 import type { TimerConfig } from '../timers.js';
@@ -28,7 +28,7 @@ export interface StackNetworkOptions {
 /** §8.1.2 / §19.1.4: the destination of a request from its first Route, else its Request-URI. */
 export function destinationOf(request: SipRequest): Destination | undefined {
   const route = request.headers.get('Route');
-  const first = route === undefined ? undefined : parseAddr(route.split(',')[0] ?? '')?.uri;
+  const first = route === undefined ? undefined : parseAddr(splitAddrList(route)[0] ?? '')?.uri;
   return uriDestination(first ?? request.uri);
 }
 

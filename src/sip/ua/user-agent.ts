@@ -8,6 +8,7 @@ import { type Clock, RealClock } from '../clock.js';
 import { dialogIdOfIncomingRequest, dialogKey } from '../dialog/dialog.js';
 import { SipError } from '../errors.js';
 import type { SipRequest } from '../message/message.js';
+import { escapeUser, validateUser } from '../message/user.js';
 import { DEFAULT_TIMERS, type TimerConfig } from '../timers.js';
 import { type Logger, silentLogger } from '../transport/logger.js';
 import { ALLOWED_METHODS, SUPPORTED, type UaContext } from './context.js';
@@ -19,7 +20,6 @@ import { Registration, type RegistrationFailure } from './registration.js';
 import { sendWithAuth } from './request-sender.js';
 import type { RequestOutcome, Session } from './session.js';
 import { parseSessionExpires } from './session-timer.js';
-import { checkUserName, escapeUser } from './user-name.js';
 
 export interface UserAgentOptions {
   network: UaNetwork;
@@ -65,10 +65,15 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   /** Throws a SipError (`SIP_INVALID_USER`, naming the field) when a user name can never be valid. */
   constructor(o: UserAgentOptions) {
     super();
-    const bad =
-      checkUserName(o.user, 'login') ??
-      (o.authenticationName === undefined ? undefined : checkUserName(o.authenticationName, 'authenticationName'));
-    if (bad !== undefined) throw bad;
+    // A user name that can never be valid is refused before anything is sent, naming the field.
+    for (const [value, field] of [
+      [o.user, 'login'],
+      [o.authenticationName, 'authenticationName'],
+    ] as const) {
+      if (value === undefined) continue;
+      const v = validateUser(value, field);
+      if (!v.ok) throw v.error;
+    }
     if (!/^[A-Za-z0-9.\-[\]:]+$/.test(o.domain)) {
       throw new SipError('SIP_INVALID_URI', `domain is not a host name: ${JSON.stringify(o.domain)}`, {
         field: 'domain',
@@ -116,8 +121,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     if (/^sips?:/i.test(callee)) return callee;
     const at = callee.lastIndexOf('@');
     const user = at < 0 ? callee : callee.slice(0, at);
-    const bad = checkUserName(user, 'callee');
-    if (bad !== undefined) throw bad;
+    const v = validateUser(user, 'callee');
+    if (!v.ok) throw v.error;
     return `sip:${escapeUser(user)}@${at < 0 ? this.domain : callee.slice(at + 1)}`;
   }
 
