@@ -101,7 +101,8 @@ export function unescapeIn(t: Uint8Array, s: string, allowEmpty = false): string
   }
   const buf = Buffer.from(bytes);
   const text = buf.toString('utf8');
-  return Buffer.byteLength(text) === buf.length && !text.includes('\ufffd') ? text : buf.toString('latin1');
+  // Valid UTF-8 exactly when decoding and encoding again gives the same octets.
+  return Buffer.from(text, 'utf8').equals(buf) ? text : buf.toString('latin1');
 }
 
 const HEXDIGITS = '0123456789ABCDEF';

@@ -17,4 +17,5 @@ export * from './stream-parser.js';
 export * from './types.js';
 export * from './uri.js';
 export * from './user.js';
+export * from './value-params.js';
 export * from './via.js';

@@ -6,6 +6,7 @@
 
 import { err, ok, type Result, SipError } from '../errors.js';
 import { isWs, TOKEN } from './chars.js';
+import { splitHeaderList } from './header-list.js';
 import { formatParams, quote, quotedStringEnd, scanParams, unquote } from './params.js';
 import type { NameAddr, Params } from './types.js';
 import { formatUri, isAbsoluteUri, parseUri } from './uri.js';
@@ -108,4 +109,20 @@ export function parseNameAddr(text: string): Result<NameAddr> {
 export function formatNameAddr(na: NameAddr): string {
   const dn = na.displayName !== undefined && na.displayName !== '' ? `${quote(na.displayName)} ` : '';
   return `${dn}<${formatUri(na.uri)}>${formatParams(na.params)}`;
+}
+
+/**
+ * Parses every element of one or more field values of a list header (Contact, Route, Record-Route, Path...),
+ * in order (RFC 3261 §7.3.1). A Contact of "*" is not a name-addr: check for it before calling this.
+ */
+export function parseNameAddrList(values: string | readonly string[]): Result<NameAddr[]> {
+  const out: NameAddr[] = [];
+  for (const v of typeof values === 'string' ? [values] : values) {
+    for (const el of splitHeaderList(v)) {
+      const r = parseNameAddr(el);
+      if (!r.ok) return r;
+      out.push(r.value);
+    }
+  }
+  return ok(out);
 }

@@ -56,6 +56,11 @@ describe('parseUri (RFC 3261 §19.1)', () => {
     );
   });
 
+  test('unescapes UTF-8 (U+FFFD included) and keeps invalid UTF-8 octets as Latin-1', () => {
+    const r = parseUri('sip:a%EF%BF%BDb@h?X=%FF');
+    assert.ok(r.ok && r.value.user === 'a\ufffdb' && r.value.headers.get('X') === '\u00ff');
+  });
+
   for (const [text, why] of [
     ['sip:user@', 'no host'],
     ['sip:user@host:99999', 'port out of range'],
