@@ -1,34 +1,9 @@
 // Building requests outside a dialog (RFC 3261 §8.1.1) and responses (§8.2.6).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createResponse as buildResponse } from '../message/builders.js';
 import { Headers } from '../message/headers.js';
-import { SipRequest, SipResponse } from '../message/message.js';
-
-/** RFC 3261 §21: the reason phrases the UA sends. */
-export const REASON_PHRASES: Readonly<Record<number, string>> = {
-  100: 'Trying',
-  180: 'Ringing',
-  181: 'Call Is Being Forwarded',
-  183: 'Session Progress',
-  200: 'OK',
-  202: 'Accepted',
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  420: 'Bad Extension',
-  422: 'Session Interval Too Small',
-  480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-  488: 'Not Acceptable Here',
-  491: 'Request Pending',
-  500: 'Server Internal Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-  603: 'Decline',
-};
+import { SipRequest, type SipResponse } from '../message/message.js';
+import { REASON_PHRASES } from '../message/reason-phrases.js';
 
 export interface OutOfDialogRequest {
   method: string;
@@ -85,30 +60,22 @@ export interface ResponseOptions {
 }
 
 /**
- * RFC 3261 §8.2.6.2: "the From field of the response MUST equal the From header field of the request. The
- * Call-ID ... CSeq ... Via header field values ... MUST equal", To equal plus a tag. §12.1.1: a response that
- * creates a dialog copies the Record-Route values.
+ * RFC 3261 §8.2.6.2 (the message layer's builder: Via, From, To with tag, Call-ID, CSeq copied), plus what a UA
+ * adds: §12.1.1 "the UAS MUST copy all Record-Route header field values from the request into" a response that
+ * creates a dialog, our Contact, and the body with Content-Type and Content-Length.
  */
 export function createResponse(request: SipRequest, status: number, o: ResponseOptions = {}): SipResponse {
-  const h = new Headers();
-  for (const v of request.headers.getAll('Via')) h.append('Via', v);
-  h.append('From', request.headers.get('From') ?? '');
-  let to = request.headers.get('To') ?? '';
-  if (status > 100 && o.toTag !== undefined && !/;\s*tag=/i.test(to)) to = `${to};tag=${o.toTag}`;
-  h.append('To', to);
-  h.append('Call-ID', request.headers.get('Call-ID') ?? '');
-  h.append('CSeq', request.headers.get('CSeq') ?? '');
-  const ts = request.headers.get('Timestamp');
-  if (ts !== undefined && status === 100) h.append('Timestamp', ts);
+  const headers: [string, string][] = [];
   if (status > 100 && status < 300 && (request.method === 'INVITE' || request.method === 'SUBSCRIBE')) {
-    for (const rr of request.headers.getAll('Record-Route')) h.append('Record-Route', rr);
+    for (const rr of request.headers.getAll('Record-Route')) headers.push(['Record-Route', rr]);
   }
-  if (o.contact !== undefined) h.append('Contact', o.contact);
-  for (const [k, v] of o.headers ?? []) h.append(k, v);
+  if (o.contact !== undefined) headers.push(['Contact', o.contact]);
+  headers.push(...(o.headers ?? []));
   const body = o.body ?? Buffer.alloc(0);
-  if (body.length > 0) h.append('Content-Type', o.contentType ?? 'application/sdp');
-  h.append('Content-Length', String(body.length));
-  return new SipResponse(status, o.reason ?? REASON_PHRASES[status] ?? 'Unknown', h, body);
+  if (body.length > 0) headers.push(['Content-Type', o.contentType ?? 'application/sdp']);
+  headers.push(['Content-Length', String(body.length)]);
+  const reason = o.reason ?? REASON_PHRASES[status] ?? 'Unknown';
+  return buildResponse(request, status, reason, { toTag: o.toTag, headers, body });
 }
 
 /** A copy of a request for a retry (after 401/407, §22.2): new CSeq, no Via (the transaction layer adds one). */
