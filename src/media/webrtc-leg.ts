@@ -47,7 +47,8 @@ type DtlsTransport = RTCPeerConnection['dtlsTransports'][number];
 const GATHER_TIMEOUT_MS = 5000;
 
 function toWeriftCodecs(media: LocalMedia[], kind: StreamKind): RTCRtpCodecParameters[] {
-  const m = media.find((x) => x.kind === kind && x.port !== 0 && x.codecs.length > 0);
+  // deriveOffer/deriveAnswer leave port 0 for the leg to fill; a rejected stream has no codecs.
+  const m = media.find((x) => x.kind === kind && x.codecs.length > 0);
   return (m?.codecs ?? []).map(
     (c) =>
       new RTCRtpCodecParameters({
@@ -68,7 +69,7 @@ export class WebRtcLeg implements MediaLeg {
   readonly id: string;
   onRtp: MediaLeg['onRtp'];
   onRtcp: MediaLeg['onRtcp'];
-  readonly #pc: RTCPeerConnection;
+  #pc: RTCPeerConnection | undefined;
   readonly #clock: Clock;
   readonly #options: WebRtcLegOptions;
   readonly #streams = new Map<StreamKind, StreamState>();
@@ -87,22 +88,6 @@ export class WebRtcLeg implements MediaLeg {
     this.id = options.id;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#pc = new RTCPeerConnection({
-      iceServers: [], // werift would otherwise ask a public STUN server
-      iceAdditionalHostAddresses: ['127.0.0.1'], // werift skips loopback without it
-      iceUseIpv6: false,
-      iceLite: options.iceLite ?? false,
-      bundlePolicy: 'max-bundle',
-      headerExtensions: { audio: [], video: [] },
-    });
-    this.#pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected' && !this.#connected) {
-        this.#connected = true;
-        this.#options.onState?.('connected');
-      } else if (state === 'failed') {
-        this.#options.onState?.('failed');
-      }
-    });
     const interval = options.rtcpIntervalMs ?? 5000;
     if (interval > 0) {
       this.#timer = setInterval(() => this.sendReports(), interval);
@@ -114,6 +99,32 @@ export class WebRtcLeg implements MediaLeg {
     return this.#connected;
   }
 
+  /**
+   * werift takes its codec list at construction (setConfiguration does not reach the transceiver
+   * manager's copy in 0.24.4), so the peer connection is created once the first codecs are known.
+   */
+  #createPeerConnection(media: LocalMedia[]): RTCPeerConnection {
+    const pc = new RTCPeerConnection({
+      iceServers: [], // werift would otherwise ask a public STUN server
+      iceAdditionalHostAddresses: ['127.0.0.1'], // werift skips loopback without it
+      iceUseIpv6: false,
+      iceLite: this.#options.iceLite ?? false,
+      bundlePolicy: 'max-bundle',
+      codecs: { audio: toWeriftCodecs(media, 'audio'), video: toWeriftCodecs(media, 'video') },
+      headerExtensions: { audio: [], video: [] },
+    });
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && !this.#connected) {
+        this.#connected = true;
+        this.#options.onState?.('connected');
+      } else if (state === 'failed') {
+        this.#options.onState?.('failed');
+      }
+    });
+    this.#pc = pc;
+    return pc;
+  }
+
   #setMedia(media: LocalMedia[]): void {
     this.#kindOfPt = new Array(128).fill(undefined);
     for (const m of media) {
@@ -123,17 +134,22 @@ export class WebRtcLeg implements MediaLeg {
         s = new StreamState(m.kind);
         this.#streams.set(m.kind, s);
       }
-      if (m.port === 0) continue;
+      if (m.codecs.length === 0) continue;
       s.setCodecs(m.codecs);
       for (const c of m.codecs) this.#kindOfPt[c.payloadType & 0x7f] = m.kind;
     }
+  }
+
+  /** The codecs chosen by the browser's answer: stats name them; every offered PT is still accepted. */
+  setCodecs(kind: StreamKind, codecs: { payloadType: number; name: string; clockRate: number }[]): void {
+    this.#streams.get(kind)?.setCodecs(codecs);
   }
 
   /** Adds ssrc/msid so the browser can demultiplex BUNDLE by SSRC and gets a track per stream. */
   #decorate(media: LocalMedia[]): LocalMedia[] {
     return media.map((m) => {
       const s = m.kind === 'audio' || m.kind === 'video' ? this.#streams.get(m.kind) : undefined;
-      if (s === undefined || m.port === 0) return m;
+      if (s === undefined || m.codecs.length === 0) return { ...m, port: 0 };
       return {
         ...m,
         port: 9,
@@ -158,12 +174,12 @@ export class WebRtcLeg implements MediaLeg {
     });
   }
 
-  async #captureTransport(): Promise<void> {
+  async #captureTransport(pc: RTCPeerConnection): Promise<void> {
     if (this.#transport !== undefined) return;
-    if (this.#pc.iceGatheringState !== 'complete') {
-      await this.#pc.iceGatheringStateChange.watch((s) => s === 'complete', GATHER_TIMEOUT_MS);
+    if (pc.iceGatheringState !== 'complete') {
+      await pc.iceGatheringStateChange.watch((s) => s === 'complete', GATHER_TIMEOUT_MS);
     }
-    const local = this.#pc.localDescription?.sdp;
+    const local = pc.localDescription?.sdp;
     const parsed = local === undefined ? undefined : parseSessionDescription(local);
     const m = parsed?.ok ? parsed.value.media[0] : undefined;
     if (m?.ice === undefined || m.dtls === undefined) {
@@ -176,11 +192,11 @@ export class WebRtcLeg implements MediaLeg {
       address: host?.[4] ?? '127.0.0.1',
       port: Number(host?.[5] ?? 9),
     };
-    this.#attachDtls();
+    this.#attachDtls(pc);
   }
 
-  #attachDtls(): void {
-    const dtls = this.#pc.dtlsTransports[0];
+  #attachDtls(pc: RTCPeerConnection): void {
+    const dtls = pc.dtlsTransports[0];
     if (dtls === undefined || dtls === this.#dtls) return;
     this.#dtls = dtls;
     dtls.onRtp.subscribe((rtp) => this.#onRtp(rtp.serialize()));
@@ -191,13 +207,11 @@ export class WebRtcLeg implements MediaLeg {
   async answer(browserOffer: string, media: LocalMedia[]): Promise<string> {
     this.#assertOpen();
     if (this.#transport !== undefined) return this.reanswer(media);
-    this.#pc.setConfiguration({
-      codecs: { audio: toWeriftCodecs(media, 'audio'), video: toWeriftCodecs(media, 'video') },
-    });
+    const pc = this.#createPeerConnection(media);
     this.#setMedia(media);
-    await this.#pc.setRemoteDescription({ type: 'offer', sdp: browserOffer });
-    await this.#pc.setLocalDescription(await this.#pc.createAnswer());
-    await this.#captureTransport();
+    await pc.setRemoteDescription({ type: 'offer', sdp: browserOffer });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.#captureTransport(pc);
     return this.#write(media);
   }
 
@@ -205,15 +219,15 @@ export class WebRtcLeg implements MediaLeg {
   async offer(media: LocalMedia[]): Promise<string> {
     this.#assertOpen();
     if (this.#transport !== undefined) return this.reoffer(media);
-    this.#pc.setConfiguration({
-      codecs: { audio: toWeriftCodecs(media, 'audio'), video: toWeriftCodecs(media, 'video') },
-    });
+    const pc = this.#createPeerConnection(media);
     this.#setMedia(media);
     for (const m of media) {
-      if (m.kind === 'audio' || m.kind === 'video') this.#pc.addTransceiver(m.kind, { direction: 'sendrecv' });
+      if ((m.kind === 'audio' || m.kind === 'video') && m.codecs.length > 0) {
+        pc.addTransceiver(m.kind, { direction: 'sendrecv' });
+      }
     }
-    await this.#pc.setLocalDescription(await this.#pc.createOffer());
-    await this.#captureTransport();
+    await pc.setLocalDescription(await pc.createOffer());
+    await this.#captureTransport(pc);
     return this.#write(media);
   }
 
@@ -222,9 +236,10 @@ export class WebRtcLeg implements MediaLeg {
     this.#assertOpen();
     const parsed = parseSessionDescription(browserAnswer);
     if (!parsed.ok) throw new MediaError('MEDIA_BAD_SDP', parsed.error.reason, { sipStatus: 400, cause: parsed.error });
-    if (this.#pc.signalingState === 'have-local-offer') {
-      await this.#pc.setRemoteDescription({ type: 'answer', sdp: browserAnswer });
-      this.#attachDtls();
+    const pc = this.#pc;
+    if (pc?.signalingState === 'have-local-offer') {
+      await pc.setRemoteDescription({ type: 'answer', sdp: browserAnswer });
+      this.#attachDtls(pc);
     }
     return parsed.value;
   }
@@ -336,7 +351,7 @@ export class WebRtcLeg implements MediaLeg {
     clearInterval(this.#timer);
     this.onRtp = undefined;
     this.onRtcp = undefined;
-    await this.#pc.close();
+    await this.#pc?.close();
     this.#options.onState?.('closed');
   }
 }

@@ -1,0 +1,356 @@
+// The media plane in the caller's thread. Keeps, per leg, the last SDP each way, derives offers and
+// answers across connected legs with src/sdp, and rebuilds the bridge's routes after each exchange.
+
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  buildPayloadTypeMap,
+  type Codec,
+  deriveAnswer,
+  deriveOffer,
+  isTelephoneEvent,
+  type LocalMedia,
+  type MediaDescription,
+  type PayloadTypeMap,
+  parseSessionDescription,
+  type SessionDescription,
+  sameCodec,
+  writeRtpAvpDescription,
+} from '../sdp/index.js';
+import { Bridge, type DtmfTarget } from './bridge.js';
+import { MediaError } from './errors.js';
+import type { LegStats, StreamKind } from './media-leg.js';
+import type { LegId, MediaPlane, MediaPlaneEvents, MediaPlaneListener, WebRtcLegRequest } from './media-plane.js';
+import { PortPool } from './port-pool.js';
+import { RtpLeg } from './rtp-leg.js';
+import { WebRtcLeg } from './webrtc-leg.js';
+
+export interface InProcessMediaPlaneOptions {
+  /** Address RTP sockets bind to and that SDP toward SIP devices advertises. */
+  rtpAddress: string;
+  rtpPortMin: number;
+  rtpPortMax: number;
+  /** Interval of the `stats` event per leg; 0 (default) disables it. */
+  statsIntervalMs?: number;
+  rtcpIntervalMs?: number;
+  /** Where counted-and-dropped packets are reported (the server logs them). */
+  onDropped?: (legId: LegId, reason: string) => void;
+}
+
+/** What we declared to a leg's peer and what it declared to us, per m= line. */
+interface Negotiated {
+  local: LocalMedia[] | undefined;
+  remote: MediaDescription[] | undefined;
+}
+
+interface LegEntry {
+  id: LegId;
+  type: 'webrtc' | 'rtp';
+  leg: WebRtcLeg | RtpLeg;
+  partner: LegId | undefined;
+  bridge: Bridge | undefined;
+  /** A remote offer waiting for our answer. */
+  pendingOffer: { text: string; sdp: SessionDescription } | undefined;
+  /** The offer we sent and await an answer to. */
+  sentOffer: LocalMedia[] | undefined;
+  negotiated: Negotiated;
+  sessionId: string;
+  sessionVersion: number;
+  webRtcStarted: boolean;
+}
+
+const KINDS: StreamKind[] = ['audio', 'video'];
+
+/** Codecs of the first live stream of a kind: a remote m= with port 0 is rejected; our own derived
+ * media leave port 0 for the leg to fill, and are rejected when they have no codecs. */
+function codecsOf(media: (LocalMedia | MediaDescription)[] | undefined, kind: StreamKind): Codec[] {
+  const m = media?.find((x) => x.kind === kind && x.codecs.length > 0 && ('protocol' in x ? x.port !== 0 : true));
+  return m?.codecs ?? [];
+}
+
+function negotiationError(code: string, reason: string, sipStatus: number, cause: unknown): MediaError {
+  return new MediaError(code === 'SDP_NO_COMMON_CODEC' ? 'MEDIA_NO_COMMON_CODEC' : 'MEDIA_BAD_SDP', reason, {
+    sipStatus,
+    cause,
+  });
+}
+
+export class InProcessMediaPlane implements MediaPlane {
+  readonly #options: InProcessMediaPlaneOptions;
+  readonly #pool: PortPool;
+  readonly #legs = new Map<LegId, LegEntry>();
+  readonly #events = new EventEmitter();
+  readonly #statsTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: InProcessMediaPlaneOptions) {
+    this.#options = options;
+    this.#pool = new PortPool({ address: options.rtpAddress, min: options.rtpPortMin, max: options.rtpPortMax });
+    const interval = options.statsIntervalMs ?? 0;
+    if (interval > 0) {
+      this.#statsTimer = setInterval(() => {
+        for (const e of this.#legs.values()) this.#emit('stats', e.leg.stats());
+      }, interval);
+      this.#statsTimer.unref();
+    }
+  }
+
+  on<K extends keyof MediaPlaneEvents>(event: K, listener: MediaPlaneListener<K>): void {
+    this.#events.on(event, listener);
+  }
+
+  off<K extends keyof MediaPlaneEvents>(event: K, listener: MediaPlaneListener<K>): void {
+    this.#events.off(event, listener);
+  }
+
+  #emit<K extends keyof MediaPlaneEvents>(event: K, payload: MediaPlaneEvents[K]): void {
+    this.#events.emit(event, payload);
+  }
+
+  #entry(legId: LegId): LegEntry {
+    const e = this.#legs.get(legId);
+    if (e === undefined) throw new MediaError('MEDIA_UNKNOWN_LEG', `no leg ${legId}`);
+    return e;
+  }
+
+  #add(type: LegEntry['type'], id: LegId, leg: WebRtcLeg | RtpLeg): LegId {
+    this.#legs.set(id, {
+      id,
+      type,
+      leg,
+      partner: undefined,
+      bridge: undefined,
+      pendingOffer: undefined,
+      sentOffer: undefined,
+      negotiated: { local: undefined, remote: undefined },
+      sessionId: String(Date.now()),
+      sessionVersion: 0,
+      webRtcStarted: false,
+    });
+    return id;
+  }
+
+  async createWebRtcLeg(request: WebRtcLegRequest = {}): Promise<LegId> {
+    this.#assertOpen();
+    const id = `webrtc-${randomUUID()}`;
+    const onDropped = this.#options.onDropped;
+    const leg = new WebRtcLeg({
+      id,
+      ...(request.iceLite !== undefined ? { iceLite: request.iceLite } : {}),
+      ...(this.#options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.#options.rtcpIntervalMs } : {}),
+      ...(onDropped ? { onDropped: (_kind: StreamKind | undefined, reason: string) => onDropped(id, reason) } : {}),
+      onState: (state) => {
+        if (state === 'connected') this.#emit('connected', { legId: id });
+        if (state === 'failed')
+          this.#emit('failed', {
+            legId: id,
+            code: 'MEDIA_ICE_FAILED',
+            reason: 'ICE or DTLS failed toward the browser',
+          });
+      },
+    });
+    return this.#add('webrtc', id, leg);
+  }
+
+  async createRtpLeg(): Promise<LegId> {
+    this.#assertOpen();
+    const id = `rtp-${randomUUID()}`;
+    const onDropped = this.#options.onDropped;
+    const leg = new RtpLeg({
+      id,
+      pool: this.#pool,
+      ...(this.#options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.#options.rtcpIntervalMs } : {}),
+      ...(onDropped
+        ? { onDropped: (_kind: StreamKind, reason: string, from: string) => onDropped(id, `${reason} from ${from}`) }
+        : {}),
+    });
+    return this.#add('rtp', id, leg);
+  }
+
+  async connect(a: LegId, b: LegId): Promise<void> {
+    const ea = this.#entry(a);
+    const eb = this.#entry(b);
+    ea.bridge?.close();
+    eb.bridge?.close();
+    ea.partner = b;
+    eb.partner = a;
+    const bridge = new Bridge(ea.leg, eb.leg, {
+      onDtmf: (e) => this.#emit('dtmf', e),
+      onPictureFastUpdate: (legId) => this.#emit('pictureFastUpdate', { legId }),
+    });
+    ea.bridge = bridge;
+    eb.bridge = bridge;
+    this.#updateRoutes(ea);
+  }
+
+  #parse(sdp: string): SessionDescription {
+    const r = parseSessionDescription(sdp);
+    if (!r.ok) throw negotiationError(r.error.code, r.error.reason, r.error.sipStatus, r.error);
+    return r.value;
+  }
+
+  async applyOffer(legId: LegId, sdp: string): Promise<void> {
+    const e = this.#entry(legId);
+    e.pendingOffer = { text: sdp, sdp: this.#parse(sdp) };
+  }
+
+  async createOffer(legId: LegId): Promise<string> {
+    const e = this.#entry(legId);
+    const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
+    const source = partner?.pendingOffer;
+    if (source === undefined)
+      throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no offer on the connected leg to derive from`);
+    const mids = e.negotiated.local?.map((m) => m.mid);
+    const derived = deriveOffer(source.sdp, e.type === 'webrtc' ? 'webrtc' : 'rtp', mids ? { mids } : {});
+    if (!derived.ok)
+      throw negotiationError(derived.error.code, derived.error.reason, derived.error.sipStatus, derived.error);
+    const text = await this.#write(e, derived.value, 'offer');
+    e.sentOffer = derived.value;
+    return text;
+  }
+
+  async applyAnswer(legId: LegId, sdp: string): Promise<void> {
+    const e = this.#entry(legId);
+    if (e.sentOffer === undefined)
+      throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no offer was sent on this leg`);
+    const parsed = this.#parse(sdp);
+    if (e.leg instanceof WebRtcLeg) await e.leg.applyAnswer(sdp);
+    e.negotiated = { local: e.sentOffer, remote: parsed.media };
+    for (const kind of KINDS) {
+      // The answer picks among what we offered: the leg reports (and times jitter with) the chosen codec.
+      const answered = codecsOf(parsed.media, kind);
+      const chosen = answered.flatMap((a) => {
+        const mine = codecsOf(e.sentOffer, kind).find((c) =>
+          isTelephoneEvent(a) ? isTelephoneEvent(c) && c.clockRate === a.clockRate : sameCodec(a, c),
+        );
+        return mine === undefined ? [] : [mine];
+      });
+      if (chosen.length > 0) e.leg.setCodecs(kind, chosen);
+    }
+    this.#applyRemote(e, parsed);
+    this.#updateRoutes(e);
+  }
+
+  async createAnswer(legId: LegId): Promise<string> {
+    const e = this.#entry(legId);
+    const offer = e.pendingOffer;
+    if (offer === undefined) throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no offer to answer`);
+    const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
+    const answered = partner?.negotiated.remote;
+    if (answered === undefined || partner === undefined) {
+      throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] the connected leg has no answer yet`);
+    }
+    const derived = deriveAnswer(offer.sdp, { ...offer.sdp, media: answered }, e.type === 'webrtc' ? 'webrtc' : 'rtp');
+    if (!derived.ok)
+      throw negotiationError(derived.error.code, derived.error.reason, derived.error.sipStatus, derived.error);
+    const text = await this.#write(e, derived.value, 'answer', offer.text);
+    e.negotiated = { local: derived.value, remote: offer.sdp.media };
+    e.pendingOffer = undefined;
+    partner.pendingOffer = undefined;
+    this.#applyRemote(e, offer.sdp);
+    this.#updateRoutes(e);
+    return text;
+  }
+
+  async #write(e: LegEntry, media: LocalMedia[], type: 'offer' | 'answer', remoteOffer?: string): Promise<string> {
+    if (e.leg instanceof WebRtcLeg) {
+      const leg = e.leg;
+      if (!e.webRtcStarted) {
+        e.webRtcStarted = true;
+        return type === 'offer' ? leg.offer(media) : leg.answer(remoteOffer ?? '', media);
+      }
+      return type === 'offer' ? leg.reoffer(media) : leg.reanswer(media);
+    }
+    const leg = e.leg;
+    const withPorts: LocalMedia[] = [];
+    for (const m of media) {
+      if (m.port === 0 && m.codecs.length === 0) {
+        withPorts.push({ ...m, port: 0 });
+        continue;
+      }
+      const kind = m.kind as StreamKind;
+      const port = await leg.openStream(kind);
+      leg.setCodecs(kind, m.codecs);
+      withPorts.push({ ...m, port });
+    }
+    e.sessionVersion++;
+    return writeRtpAvpDescription({
+      origin: { sessionId: e.sessionId, sessionVersion: e.sessionVersion, address: this.#options.rtpAddress },
+      address: this.#options.rtpAddress,
+      media: withPorts,
+    });
+  }
+
+  /** Tells an RTP leg where its peer is (c=, m= port, a=rtcp, rtcp-mux); a change unlatches. */
+  #applyRemote(e: LegEntry, remote: SessionDescription): void {
+    if (!(e.leg instanceof RtpLeg)) return;
+    for (const kind of KINDS) {
+      const m = remote.media.find((x) => x.kind === kind);
+      if (m === undefined || m.address === undefined) continue;
+      e.leg.setRemote(kind, { address: m.address, port: m.port, rtcpPort: m.rtcp?.port }, m.rtcpMux);
+    }
+  }
+
+  #updateRoutes(e: LegEntry): void {
+    const partner = e.partner === undefined ? undefined : this.#legs.get(e.partner);
+    const bridge = e.bridge;
+    if (partner === undefined || bridge === undefined) return;
+    const a = bridge.a.id === e.id ? e : partner;
+    const b = a === e ? partner : e;
+    const routes = (from: LegEntry, to: LegEntry): Record<StreamKind, PayloadTypeMap> => ({
+      audio: buildPayloadTypeMap(codecsOf(from.negotiated.local, 'audio'), codecsOf(to.negotiated.remote, 'audio')),
+      video: buildPayloadTypeMap(codecsOf(from.negotiated.local, 'video'), codecsOf(to.negotiated.remote, 'video')),
+    });
+    const dtmfToward = (to: LegEntry): DtmfTarget | undefined => {
+      const codecs = codecsOf(to.negotiated.remote, 'audio');
+      const rate = codecs.find((c) => !isTelephoneEvent(c))?.clockRate;
+      const te = codecs.find((c) => isTelephoneEvent(c) && c.clockRate === rate) ?? codecs.find(isTelephoneEvent);
+      return te === undefined ? undefined : { payloadType: te.payloadType, clockRate: te.clockRate };
+    };
+    const audioRate = codecsOf(a.negotiated.local, 'audio').find((c) => !isTelephoneEvent(c))?.clockRate ?? 8000;
+    bridge.setRoutes({
+      aToB: routes(a, b),
+      bToA: routes(b, a),
+      audioClockRate: audioRate,
+      dtmfTowardA: dtmfToward(a),
+      dtmfTowardB: dtmfToward(b),
+    });
+  }
+
+  async sendDtmf(legId: LegId, digits: string, durationMs = 100): Promise<boolean> {
+    const e = this.#entry(legId);
+    if (e.bridge === undefined) return false;
+    return e.bridge.sendDtmf(legId, digits, durationMs);
+  }
+
+  async getStats(legId: LegId): Promise<LegStats> {
+    return this.#entry(legId).leg.stats();
+  }
+
+  async closeLeg(legId: LegId): Promise<void> {
+    const e = this.#legs.get(legId);
+    if (e === undefined) return;
+    this.#legs.delete(legId);
+    e.bridge?.close();
+    if (e.partner !== undefined) {
+      const p = this.#legs.get(e.partner);
+      if (p !== undefined) {
+        p.bridge = undefined;
+        p.partner = undefined;
+      }
+    }
+    await e.leg.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#statsTimer);
+    for (const id of [...this.#legs.keys()]) await this.closeLeg(id);
+    this.#events.removeAllListeners();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaError('MEDIA_CLOSED', 'the media plane is closed');
+  }
+}

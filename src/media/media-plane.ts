@@ -1,0 +1,61 @@
+// The media plane's interface: narrow, asynchronous, plain data in and out (SDP strings, ids, numbers),
+// so that it can move into a worker thread per core without its callers changing. It knows no SIP:
+// "the offer received on a leg" and "the answer to send on a leg" are all it is told.
+//
+//   call from the browser                         call to the browser
+//   applyOffer(webrtc, browserOffer)              applyOffer(rtp, deviceOffer)
+//   createOffer(rtp)        → to the device       createOffer(webrtc)        → to the browser
+//   applyAnswer(rtp, deviceAnswer)                applyAnswer(webrtc, browserAnswer)
+//   createAnswer(webrtc)    → to the browser      createAnswer(rtp)          → to the device
+//
+// Re-offers (hold, codec change, new address, transfer) take the same four steps from either side; the
+// browser's ICE/DTLS transport is never restarted. Early media: applyAnswer may be called for a
+// provisional answer and again for the final one.
+
+import type { LegStats } from './media-leg.js';
+
+export type LegId = string;
+
+export interface MediaPlaneEvents {
+  /** Media can flow on the leg (DTLS up for WebRTC; first packet latched for RTP is not awaited). */
+  connected: { legId: LegId };
+  /** An RFC 4733 event received on a leg (end of the event). */
+  dtmf: { legId: LegId; digit: string; durationMs: number };
+  /** A leg failed (ICE or DTLS); the call should end with this reason. */
+  failed: { legId: LegId; code: string; reason: string };
+  /** Periodic stats of a leg. */
+  stats: LegStats;
+  /** A keyframe was asked for toward this leg: for a SIP device, send INFO picture_fast_update (RFC 5168). */
+  pictureFastUpdate: { legId: LegId };
+}
+
+export type MediaPlaneListener<K extends keyof MediaPlaneEvents> = (event: MediaPlaneEvents[K]) => void;
+
+export interface WebRtcLegRequest {
+  /** ICE-lite instead of full ICE (RFC 8445 §2.5). */
+  iceLite?: boolean;
+}
+
+export interface MediaPlane {
+  createWebRtcLeg(request?: WebRtcLegRequest): Promise<LegId>;
+  createRtpLeg(): Promise<LegId>;
+  /** Joins two legs for passthrough; negotiation on one derives from the other from now on. */
+  connect(a: LegId, b: LegId): Promise<void>;
+  /** A remote offer received on a leg. Rejects with MEDIA_BAD_SDP on unreadable SDP. */
+  applyOffer(legId: LegId, sdp: string): Promise<void>;
+  /** The offer to send on a leg, derived from the offer pending on its partner. Rejects with MEDIA_NO_COMMON_CODEC (sipStatus 488). */
+  createOffer(legId: LegId): Promise<string>;
+  /** The remote answer to the offer we sent on a leg (provisional answers allowed, then the final one). */
+  applyAnswer(legId: LegId, sdp: string): Promise<void>;
+  /** The answer to send on a leg for its pending remote offer, derived from the partner's answer. */
+  createAnswer(legId: LegId): Promise<string>;
+  /** RFC 4733 digits generated toward a leg. Resolves false when the leg's peer has no telephone-event. */
+  sendDtmf(legId: LegId, digits: string, durationMs?: number): Promise<boolean>;
+  getStats(legId: LegId): Promise<LegStats>;
+  /** Closes a leg (and its bridge). Idempotent. */
+  closeLeg(legId: LegId): Promise<void>;
+  /** Closes everything. Idempotent. */
+  close(): Promise<void>;
+  on<K extends keyof MediaPlaneEvents>(event: K, listener: MediaPlaneListener<K>): void;
+  off<K extends keyof MediaPlaneEvents>(event: K, listener: MediaPlaneListener<K>): void;
+}
