@@ -46,8 +46,9 @@ function parseUriParams(text: string, i: number, end: number, params: Params): b
   while (i < end) {
     const next = text.indexOf(';', i + 1);
     const stop = next < 0 || next > end ? end : next;
-    const eq = text.indexOf('=', i + 1);
-    const hasValue = eq >= 0 && eq < stop;
+    let eq = i + 1;
+    while (eq < stop && text.charCodeAt(eq) !== 0x3d) eq++;
+    const hasValue = eq < stop;
     const name = text.slice(i + 1, hasValue ? eq : stop);
     if (unescapeIn(PARAMCHAR, name) === undefined) return false;
     if (hasValue) {
