@@ -205,6 +205,10 @@ export class InviteClient extends EventEmitter<InviteClientEvents> {
     this.o.register(key, session);
     const ackBody = res.body.length > 0 && this.o.offer.length === 0 ? this.o.answerFor?.(res.body) : undefined;
     const ack = dialog.createRequest('ACK', { cseq: cseqOf(sent).seq, body: ackBody });
+    // RFC 3261 §22.1: the ACK for a 2xx carries the credentials of the INVITE it acknowledges.
+    for (const name of ['Authorization', 'Proxy-Authorization']) {
+      for (const v of sent.headers.getAll(name)) ack.headers.append(name, v);
+    }
     session.rememberAck(cseqOf(sent).seq, ack);
     this.ctx.network.sendAck(ack);
     if (this.session !== undefined || this.cancelRequested) {
