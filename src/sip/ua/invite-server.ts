@@ -131,7 +131,28 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
 
   /** PRACK (RFC 3262 §3) or UPDATE in the early dialog. */
   receiveEarlyRequest(req: SipRequest, tx: ServerTransactionPort): void {
-    tx.respond(createResponse(req, req.method === 'PRACK' ? 200 : 491));
+    switch (req.method) {
+      case 'PRACK':
+        tx.respond(createResponse(req, 200));
+        return;
+      case 'UPDATE':
+        // DEVIATION: an offer in an early-dialog UPDATE (RFC 3311 §5.2) is not negotiated yet; a body-less
+        // UPDATE (a session refresh) is accepted.
+        tx.respond(createResponse(req, req.body.length === 0 ? 200 : 488));
+        return;
+      case 'BYE':
+        // RFC 3261 §15: a BYE in an early dialog ends it; the INVITE gets 487.
+        tx.respond(createResponse(req, 200));
+        if (this.current === 'Proceeding') {
+          this.current = 'Canceled';
+          this.tx.respond(createResponse(this.request, 487, { toTag: this.localTag }));
+          this.emit('canceled');
+          this.emit('ended');
+        }
+        return;
+      default:
+        tx.respond(createResponse(req, 481));
+    }
   }
 
   get earlyDialogTag(): string {

@@ -340,7 +340,12 @@ export class Session extends EventEmitter<SessionEvents> {
   private startSessionTimer(interval: number, refresher: 'local' | 'remote'): void {
     this.sessionTimer = new SessionTimer(this.ctx, interval, refresher, {
       refresh: () => {
-        void this.update();
+        this.update().then(
+          (r) => {
+            if (r.status >= 300) this.ctx.logger.warn({ status: r.status }, 'session refresh refused');
+          },
+          (e: unknown) => this.ctx.logger.warn({ err: e }, 'session refresh not sent'),
+        );
       },
       expired: () => {
         this.ctx.logger.warn({ callId: this.dialog.id.callId }, 'session timer expired (RFC 4028 §10)');

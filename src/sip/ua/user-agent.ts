@@ -4,7 +4,7 @@
 // unsupported extension (§8.2.2.3), 200 with Allow/Accept/Supported to OPTIONS (§11.2).
 import { EventEmitter } from 'node:events';
 import { DigestClient } from '../auth/digest.js';
-import { type Clock, RealClock } from '../clock.js';
+import { type Clock, RealClock, type TimerHandle } from '../clock.js';
 import { dialogIdOfIncomingRequest, dialogKey } from '../dialog/dialog.js';
 import { SipError } from '../errors.js';
 import type { SipRequest } from '../message/message.js';
@@ -47,6 +47,8 @@ export interface UserAgentEvents {
   registered: [info: { expires: number }];
   unregistered: [];
   registrationFailed: [failure: RegistrationFailure];
+  /** An OPTIONS keep-alive got no answer or an error status (408 timeout, 503 transport). */
+  keepAliveFailed: [failure: { status: number; reason: string }];
   /** An incoming call: answer with progress()/accept()/reject(). */
   invite: [invite: InviteServer];
 }
@@ -61,6 +63,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   private readonly pending = new Map<string, InviteServer>();
   private readonly minSE: number;
   private closed = false;
+  private keepAliveTimer: TimerHandle | undefined;
 
   /** Throws a SipError (`SIP_INVALID_USER`, naming the field) when a user name can never be valid. */
   constructor(o: UserAgentOptions) {
@@ -167,10 +170,36 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     });
   }
 
+  /**
+   * Sends OPTIONS to the registrar's domain every `seconds` (a keep-alive that also refreshes NAT bindings on
+   * the path); any final response proves the path, a timeout or transport error emits `keepAliveFailed`.
+   */
+  startKeepAlive(seconds: number): void {
+    this.stopKeepAlive();
+    if (this.closed) return;
+    this.keepAliveTimer = this.ctx.clock.setTimeout(() => {
+      this.keepAliveTimer = undefined;
+      this.options().then(
+        (r) => {
+          if (r.status === 408 || r.status === 503)
+            this.emit('keepAliveFailed', { status: r.status, reason: r.reason });
+          if (!this.closed) this.startKeepAlive(seconds);
+        },
+        (e: unknown) => this.ctx.logger.error({ err: e }, 'keep-alive stopped'),
+      );
+    }, seconds * 1000);
+  }
+
+  stopKeepAlive(): void {
+    if (this.keepAliveTimer !== undefined) this.ctx.clock.clearTimeout(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
+  }
+
   /** Ends every session (BYE) and unregisters. May be called more than once. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopKeepAlive();
     for (const inv of this.pending.values()) inv.reject(480);
     await Promise.all([...this.sessions.values()].map((s) => s.bye()));
     await this.registration.close();
