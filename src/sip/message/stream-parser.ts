@@ -40,7 +40,15 @@ function salvageContentLength(head: string): number | undefined {
 }
 
 export class StreamParser {
-  private buf: Buffer = EMPTY;
+  /**
+   * Unframed bytes are store[start, end). The store is the caller's chunk while one chunk holds them all
+   * (no copy), else a buffer of ours that grows by doubling, so that a peer dribbling bytes costs linear
+   * time, not a copy of everything buffered per chunk.
+   */
+  private store: Buffer = EMPTY;
+  private owned = false;
+  private start = 0;
+  private end = 0;
   /** Where the search for the end of the current header section resumes. */
   private scanFrom = 0;
   private error: SipError | undefined;
@@ -59,7 +67,44 @@ export class StreamParser {
 
   /** Bytes received and not yet framed into a message. */
   get pending(): number {
-    return this.buf.length;
+    return this.end - this.start;
+  }
+
+  /** The unframed bytes (a view, valid until the next push). */
+  private get buf(): Buffer {
+    return this.store.subarray(this.start, this.end);
+  }
+
+  private append(chunk: Buffer): void {
+    const len = this.end - this.start;
+    if (len === 0 && !this.owned) {
+      this.store = chunk;
+      this.start = 0;
+      this.end = chunk.length;
+      return;
+    }
+    if (!this.owned || this.end + chunk.length > this.store.length) {
+      if (this.owned && len + chunk.length <= this.store.length) {
+        this.store.copyWithin(0, this.start, this.end);
+      } else {
+        const next = Buffer.allocUnsafe(Math.max(len + chunk.length, this.owned ? this.store.length * 2 : 4096));
+        this.store.copy(next, 0, this.start, this.end);
+        this.store = next;
+        this.owned = true;
+      }
+      this.start = 0;
+      this.end = len;
+    }
+    chunk.copy(this.store, this.end);
+    this.end += chunk.length;
+  }
+
+  private reset(): void {
+    this.store = EMPTY;
+    this.owned = false;
+    this.start = 0;
+    this.end = 0;
+    this.scanFrom = 0;
   }
 
   /** Feeds bytes; returns the messages (and errors) completed by them, in order. */
@@ -70,14 +115,14 @@ export class StreamParser {
   /** Like push, with each result's bytes and whether it failed the stream. */
   pushFrames(chunk: Buffer): StreamFrame[] {
     if (this.error !== undefined) return [];
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.append(chunk);
     const out: StreamFrame[] = [];
     for (;;) {
       const f = this.next();
       if (f === undefined) break;
       out.push(f);
       if (f.fatal) {
-        this.buf = EMPTY;
+        this.reset();
         break;
       }
     }
@@ -90,8 +135,13 @@ export class StreamParser {
   }
 
   private consume(n: number): void {
-    this.buf = n >= this.buf.length ? EMPTY : this.buf.subarray(n);
+    this.start = Math.min(this.start + n, this.end);
     this.scanFrom = 0;
+    if (this.start === this.end) {
+      // Keep our buffer for the next message unless it grew past the usual size.
+      if (!this.owned || this.store.length > 64 * 1024) this.reset();
+      else this.start = this.end = 0;
+    }
   }
 
   /** One framed result, or undefined when more bytes are needed. */
@@ -152,7 +202,7 @@ export class StreamParser {
       this.scanFrom = end.headEnd;
       return undefined;
     }
-    const bytes = b.subarray(0, end.bodyStart + length);
+    const bytes = Buffer.from(b.subarray(0, end.bodyStart + length));
     const body = length === 0 ? Buffer.alloc(0) : Buffer.from(b.subarray(end.bodyStart, end.bodyStart + length));
     this.consume(end.bodyStart + length);
     if (head instanceof SipError) return { result: err(head), bytes, fatal: false };
