@@ -25,14 +25,21 @@ const USERS = [
 ];
 
 /** A user agent on its own UDP port, registered (or not) at the Kamailio. */
-async function startUa(artifacts: Artifacts, kamailio: Kamailio, user: string, password: string, t1?: number) {
-  const transport = new TransportLayer({ listen: [{ transport: 'UDP', host: '127.0.0.1', port: 0 }] });
+async function startUa(
+  artifacts: Artifacts,
+  kamailio: Kamailio,
+  user: string,
+  password: string,
+  t1?: number,
+  protocol: 'UDP' | 'TCP' = 'UDP',
+) {
+  const transport = new TransportLayer({ listen: [{ transport: protocol, host: '127.0.0.1', port: 0 }] });
   await transport.listen();
   const addr = transport.addresses[0]!;
   const timers = t1 === undefined ? undefined : createTimerConfig({ T1: t1, T2: Math.max(t1, 4000) });
   const network = new StackNetwork({
     transport,
-    contact: { host: addr.host, port: addr.port, transport: 'UDP' },
+    contact: { host: addr.host, port: addr.port, transport: protocol },
     timers,
   });
   transport.on('message', (m, s) => network.receiveMessage(m, s));
@@ -41,7 +48,7 @@ async function startUa(artifacts: Artifacts, kamailio: Kamailio, user: string, p
     user,
     password,
     domain: kamailio.domain,
-    outboundProxy: kamailio.uri,
+    outboundProxy: protocol === 'TCP' ? `${kamailio.uri};transport=tcp` : kamailio.uri,
     timers,
   });
   artifacts.defer(async () => {
@@ -260,6 +267,31 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
       if (session.state !== 'Terminated') await session.bye();
       await bob.waitFor(BaresipEvents.closed, 5000, 'bob CALL_CLOSED', mark);
       await newSession.bye();
+    }),
+  );
+
+  test('over TCP: registers at Kamailio and calls baresip', { timeout: 30_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const kamailio = await startKamailio(artifacts, { users: USERS });
+      artifacts.defer(() => kamailio.stop());
+      const bob = new Baresip(artifacts, {
+        user: 'bob',
+        password: 'bob-secret',
+        registrar: kamailio,
+        toneHz: 440,
+        answerMode: 'auto',
+      });
+      artifacts.defer(() => bob.stop());
+      await bob.start();
+      const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret', undefined, 'TCP');
+      ua.register();
+      await waitEvent(ua, 'registered');
+      const call = ua.invite('bob', sdp(40_040));
+      const [session] = await waitEvent<[Session]>(call, 'accepted');
+      await bob.waitFor(BaresipEvents.established, 5000, 'CALL_ESTABLISHED');
+      const mark = bob.events.length;
+      await session.bye();
+      await bob.waitFor(BaresipEvents.closed, 5000, 'CALL_CLOSED', mark);
     }),
   );
 });

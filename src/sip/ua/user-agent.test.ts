@@ -78,4 +78,16 @@ describe('UserAgent', () => {
     const r422 = p.wire.find((m) => m.kind === 'response' && m.status === 422)[0]!;
     assert.equal(r422.headers.get('Min-SE'), '90');
   });
+
+  test('a transport error fails the call with 503 and the code SIP_TRANSPORT_ERROR', async () => {
+    const clock = new FakeClock();
+    const wire = new LoopbackWire(clock);
+    const a = wire.end('A'); // nobody at the other end: every send rejects
+    cleanup = () => a.close();
+    const alice = new UserAgent({ network: a, user: 'alice', domain: 'example.com', clock });
+    const call = alice.invite('bob', SDP);
+    const [f] = await once(call, 'failed');
+    assert.equal(f.status, 503);
+    assert.equal(f.code, 'SIP_TRANSPORT_ERROR');
+  });
 });
