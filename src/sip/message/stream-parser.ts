@@ -185,6 +185,8 @@ export class StreamParser {
     }
     const headText = b.toString('utf8', 0, end.headEnd);
     const head = parseHead(headText, this.limits);
+    // DEVIATION: RFC 3261 §18.3 makes Content-Length mandatory on streams; a message without one is read as
+    // having no body (as most stacks do). If a body did follow, the next "message" fails to parse.
     const length = head instanceof SipError ? salvageContentLength(headText) : (head.contentLength ?? 0);
     if (length === undefined) return this.fatal(head as SipError);
     if (end.bodyStart + length > this.limits.maxMessageBytes) {
