@@ -59,12 +59,14 @@ describe('INVITE (RFC 3261 §13)', () => {
     const bobSession = autoAnswer(p.bob);
     const call = p.alice.invite('bob', OFFER);
     const progress = once(call, 'progress');
+    const acked = bobSession.then((s) => once(s, 'acked'));
     const [s, res] = (await once(call, 'accepted')) as [Session, { status: number; body: Buffer }];
     assert.equal((await progress)[0].status, 180);
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, ANSWER);
     await drain();
     assert.deepEqual(p.wire.lines, ['A>B INVITE', 'B>A 180', 'B>A 200', 'A>B ACK']);
+    await acked;
     const invite = p.wire.log[0]!.message as SipRequest;
     assert.equal(invite.uri, 'sip:bob@example.com');
     assert.deepEqual(invite.body, OFFER);
@@ -90,8 +92,9 @@ describe('INVITE (RFC 3261 §13)', () => {
   test('a 2xx retransmission gets the ACK again; no ACK within 64*T1 makes the callee send BYE', async () => {
     const p = pair(false);
     p.wire.drop = (e) => e.message.kind === 'request' && e.message.method === 'ACK';
-    const { aliceSession } = await established(p);
+    const { aliceSession, bobSession } = await established(p);
     const ended = once(aliceSession, 'terminated');
+    const bobEnded = once(bobSession, 'terminated');
     p.clock.tick(500); // Timer G-like retransmission of the 200 (§13.3.1.4)
     await drain();
     assert.equal(p.wire.lines.filter((l) => l === 'B>A 200').length, 2);
@@ -100,6 +103,7 @@ describe('INVITE (RFC 3261 §13)', () => {
     await drain();
     assert.ok(p.wire.lines.includes('B>A BYE'));
     assert.equal((await ended)[0].by, 'remote');
+    assert.deepEqual((await bobEnded)[0], { by: 'error', reason: 'no ACK for the 2xx within 64*T1', status: 408 });
   });
 
   test("486 Busy Here is reported with status and reason; the ACK is the transaction's", async () => {
@@ -308,6 +312,12 @@ describe('in-dialog requests', () => {
     p.bob.invite('alice', OFFER, { headers: [['Replaces', bobSession.replaces]] });
     const [incoming] = (await inv) as [InviteServer];
     assert.equal(incoming.replaces, aliceSession);
+    // Accepting the new INVITE ends the replaced dialog with BYE (RFC 3891 §3).
+    const replacedEnded = once(aliceSession, 'terminated');
+    const bobSideEnded = once(bobSession, 'terminated');
+    incoming.accept(ANSWER);
+    assert.deepEqual((await replacedEnded)[0], { by: 'local', reason: 'replaced (RFC 3891)' });
+    assert.equal((await bobSideEnded)[0].by, 'remote');
     const bad = p.bob.invite('alice', OFFER, { headers: [['Replaces', 'nope;to-tag=1;from-tag=2']] });
     assert.equal((await once(bad, 'failed'))[0].status, 481);
   });

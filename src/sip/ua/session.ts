@@ -42,7 +42,9 @@ export interface InfoReceived {
 
 export interface SessionEvents {
   offer: [offer: IncomingOffer];
-  /** The answer in the ACK of an offerless re-INVITE we accepted. */
+  /** The ACK for a 2xx we sent (initial INVITE or re-INVITE) arrived (RFC 3261 §13.3.1.4). */
+  acked: [];
+  /** The answer in the ACK of an offerless INVITE or re-INVITE we accepted. */
   ackAnswer: [body: Buffer];
   info: [info: InfoReceived];
   refer: [refer: IncomingRefer];
@@ -187,9 +189,9 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /** Ends the session with BYE (RFC 3261 §15.1.1); resolves when the BYE is answered or failed. */
-  async bye(): Promise<void> {
+  async bye(info: TerminatedInfo = { by: 'local', reason: 'BYE sent' }): Promise<void> {
     if (this.current === 'Terminated') return;
-    this.end({ by: 'local', reason: 'BYE sent' });
+    this.end(info);
     await this.request('BYE');
   }
 
@@ -280,6 +282,7 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.incomingInvite === undefined || this.incomingInvite.seq !== seq) return;
     this.incomingInvite.retransmitter?.stop();
     this.incomingInvite = undefined;
+    this.emit('acked');
     if (ack.body.length > 0) this.emit('ackAnswer', ack.body);
   }
 
@@ -318,7 +321,7 @@ export class Session extends EventEmitter<SessionEvents> {
       const r = new Uas2xxRetransmitter(this.ctx, tx, res, () => {
         this.ctx.logger.warn({ callId: this.dialog.id.callId }, 'no ACK for 2xx to re-INVITE');
         this.incomingInvite = undefined;
-        void this.bye();
+        void this.bye({ by: 'error', reason: 'no ACK for the 2xx within 64*T1', status: 408 });
       });
       this.incomingInvite = { seq, retransmitter: r };
     };
@@ -349,7 +352,7 @@ export class Session extends EventEmitter<SessionEvents> {
       },
       expired: () => {
         this.ctx.logger.warn({ callId: this.dialog.id.callId }, 'session timer expired (RFC 4028 §10)');
-        void this.bye();
+        void this.bye({ by: 'error', reason: 'session timer expired', status: 408 });
       },
     });
   }
