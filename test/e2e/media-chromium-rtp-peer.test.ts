@@ -70,6 +70,50 @@ function deviceAnswer(audioPort: number, videoPort: number): string {
   ].join('\r\n');
 }
 
+const ANSWER_IN_PAGE = (offer: string) => `(async () => {
+  const pc = window.pc ?? new RTCPeerConnection();
+  if (!window.pc) {
+    window.pc = pc;
+    window.remoteStream = new MediaStream();
+    pc.ontrack = (e) => window.remoteStream.addTrack(e.track);
+  }
+  await pc.setRemoteDescription({ type: 'offer', sdp: ${JSON.stringify(offer)} });
+  if (!window.micStream) {
+    window.micStream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    for (const t of window.micStream.getTracks()) pc.addTrack(t, window.micStream);
+  }
+  await pc.setLocalDescription(await pc.createAnswer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+  });
+  return pc.localDescription.sdp;
+})()`;
+
+const AUDIO_INBOUND_IN_PAGE = `(async () => {
+  let out;
+  (await window.pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') out = { packetsReceived: s.packetsReceived, packetsLost: s.packetsLost }; });
+  return out;
+})()`;
+
+function deviceOffer(audioPort: number, version: number, direction: string): string {
+  return [
+    'v=0',
+    `o=- 7 ${version} IN IP4 127.0.0.1`,
+    's=device',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${audioPort} RTP/AVP 0 8 101`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=fmtp:101 0-16',
+    'a=ptime:20',
+    `a=${direction}`,
+    '',
+  ].join('\r\n');
+}
+
 describe('media plane: Chromium ⇄ WebRTC leg ⇄ RTP leg ⇄ PCMU peer', () => {
   test('each tone is heard at the other end, video crosses both ways, DTMF from the browser reaches the device', async (t) => {
     let webrtc = '';
@@ -162,6 +206,82 @@ describe('media plane: Chromium ⇄ WebRTC leg ⇄ RTP leg ⇄ PCMU peer', () =>
       const audio = stats.streams.find((s) => s.kind === 'audio');
       assert.equal(audio?.codec, 'PCMU');
       assert.ok((audio?.packetsReceived ?? 0) > 50 && (audio?.packetsSent ?? 0) > 50);
+    });
+  });
+});
+
+describe('media plane: a call from the RTP side, then a re-offer to another party on hold', () => {
+  test('the browser answers our offer; a re-offer (new address, new SSRC, sendonly) keeps ICE and the stream continuous', async (t) => {
+    await withArtifacts(t, async (artifacts) => {
+      const plane = new InProcessMediaPlane({ rtpAddress: '127.0.0.1', rtpPortMin: 33100, rtpPortMax: 33199 });
+      artifacts.defer(() => plane.close());
+      const first = await RtpTonePeer.start({ toneHz: DEVICE_TONE, payloadType: 0, ssrc: 0x1111, firstSequence: 100 });
+      artifacts.defer(() => first.close());
+      const second = await RtpTonePeer.start({ toneHz: 660, payloadType: 0, ssrc: 0x2222, firstSequence: 40000 });
+      artifacts.defer(() => second.close());
+      const pages = await startPageServer();
+      artifacts.defer(() => pages.close());
+      const browser = await launchBrowser(artifacts, 'chromium', { toneHz: BROWSER_TONE });
+      artifacts.defer(() => browser.close());
+      await browser.page.goto(`${pages.origin}/`);
+
+      const webrtc = await plane.createWebRtcLeg();
+      const rtp = await plane.createRtpLeg();
+      await plane.connect(webrtc, rtp);
+      const connected = new Promise<void>((resolve) => plane.on('connected', (e) => e.legId === webrtc && resolve()));
+
+      await plane.applyOffer(rtp, deviceOffer(first.audioPort, 1, 'sendrecv'));
+      const offerToBrowser = await plane.createOffer(webrtc);
+      await plane.applyAnswer(webrtc, await browser.page.evaluate<string>(ANSWER_IN_PAGE(offerToBrowser)));
+      const answerToDevice = parseSessionDescription(await plane.createAnswer(rtp));
+      assert.ok(answerToDevice.ok);
+      // Chromium may accept several of the offered codecs (RFC 3264 §6.1); PCMU first, DTMF kept.
+      const answered = answerToDevice.value.media[0]?.codecs.map((c) => c.name) ?? [];
+      assert.equal(answered[0], 'PCMU');
+      assert.ok(answered.includes('telephone-event'));
+      const port = answerToDevice.value.media[0]?.port ?? 0;
+      await Promise.race([
+        connected,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no DTLS')), WAIT_MS).unref()),
+      ]);
+
+      first.sendTo(port);
+      await first.until(() => first.received.length >= 8000, WAIT_MS, 'a second of PCMU at the first device');
+      assert.ok(detectToneInSamples(Float32Array.from(first.received.slice(-8000)), 8000, BROWSER_TONE).present);
+      assert.ok(
+        (await detectToneInPage(browser.page, 'window.remoteStream', DEVICE_TONE, { durationMs: 1500 })).present,
+      );
+
+      // Transfer + hold: the SIP side re-offers another party (new address, SSRC, sequence) as sendonly.
+      first.close();
+      await plane.applyOffer(rtp, deviceOffer(second.audioPort, 2, 'sendonly'));
+      const reoffer = await plane.createOffer(webrtc);
+      const [before, after] = [offerToBrowser, reoffer].map((s) => {
+        const p = parseSessionDescription(s);
+        assert.ok(p.ok);
+        return p.value;
+      });
+      assert.deepEqual(after?.media[0]?.ice, before?.media[0]?.ice, 'same ICE ufrag/pwd/candidates: no ICE restart');
+      assert.deepEqual(after?.media[0]?.dtls, before?.media[0]?.dtls, 'same DTLS fingerprint');
+      assert.equal(after?.media[0]?.mid, before?.media[0]?.mid);
+      assert.equal(after?.media[0]?.direction, 'sendonly');
+      const lostBefore = await browser.page.evaluate<{ packetsLost: number }>(AUDIO_INBOUND_IN_PAGE);
+      await plane.applyAnswer(webrtc, await browser.page.evaluate<string>(ANSWER_IN_PAGE(reoffer)));
+      const holdAnswer = await plane.createAnswer(rtp);
+      assert.match(holdAnswer, /a=recvonly/);
+      second.sendTo(port);
+
+      const heard = await detectToneInPage(browser.page, 'window.remoteStream', 660, { durationMs: 2000 });
+      assert.ok(heard.present, `the new party's 660 Hz in the browser: ${JSON.stringify(heard)}`);
+      assert.equal(await browser.page.evaluate<string>('window.pc.connectionState'), 'connected');
+      const inbound = await browser.page.evaluate<{ packetsReceived: number; packetsLost: number }>(
+        AUDIO_INBOUND_IN_PAGE,
+      );
+      // Sequence numbers continued across the switch: the browser counts no burst of loss.
+      assert.ok(
+        inbound.packetsLost - lostBefore.packetsLost < 20,
+        `packets lost across the switch: ${JSON.stringify(inbound)}`,
+      );
     });
   });
 });

@@ -9,6 +9,9 @@ import { linearToUlaw, ulawToLinear } from './g711.js';
 export interface RtpTonePeerOptions {
   toneHz: number;
   payloadType: number;
+  /** SSRC and first sequence number of the stream it sends (two peers in one test must differ). */
+  ssrc?: number;
+  firstSequence?: number;
 }
 
 export class RtpTonePeer {
@@ -23,10 +26,10 @@ export class RtpTonePeer {
   #target: { port: number; address: string } | undefined;
   #videoEchoTo: { port: number; address: string } | undefined;
   #waiters: (() => void)[] = [];
-  #seq = 1;
+  #seq: number;
   #ts = 0;
   #phase = 0;
-  readonly #ssrc = 0x5eed;
+  readonly #ssrc: number;
 
   private constructor(
     readonly options: RtpTonePeerOptions,
@@ -35,6 +38,8 @@ export class RtpTonePeer {
   ) {
     this.audio = audio;
     this.video = video;
+    this.#ssrc = options.ssrc ?? 0x5eed;
+    this.#seq = options.firstSequence ?? 1;
     const h = newRtpHeader();
     audio.on('message', (msg) => {
       if (parseRtpHeader(msg, msg.length, h) !== undefined) return;
@@ -114,7 +119,7 @@ export class RtpTonePeer {
     if (to === undefined) return;
     const buf = Buffer.alloc(12 + 160);
     writeRtpHeader(buf, {
-      marker: this.#seq === 1,
+      marker: this.#ts === 0,
       payloadType: this.options.payloadType,
       sequenceNumber: this.#seq,
       timestamp: this.#ts,
@@ -130,7 +135,12 @@ export class RtpTonePeer {
     this.audio.send(buf, to.port, to.address);
   }
 
+  #closed = false;
+
+  /** Idempotent. */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#waiters = [];
     clearInterval(this.#timer);
     this.#timer = undefined;
