@@ -11,6 +11,7 @@ import type { SipRequest } from '../message/message.js';
 import { ALLOWED_METHODS, SUPPORTED, type UaContext } from './context.js';
 import { createResponse, cseqOf } from './message-factory.js';
 import type { ServerTransactionPort } from './network.js';
+import { ReliableProvisional } from './reliable-provisional.js';
 import { Session } from './session.js';
 import { parseSessionExpires } from './session-timer.js';
 import { Uas2xxRetransmitter } from './uas-2xx.js';
@@ -36,6 +37,8 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
   private readonly register: (key: string, session: Session) => void;
   private current: InviteServerState = 'Proceeding';
   private rseq = 0;
+  /** The reliable provisional awaiting its PRACK (RFC 3262 §3). */
+  private reliable: ReliableProvisional | undefined;
 
   constructor(
     ctx: UaContext,
@@ -69,20 +72,39 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
   /** Sends 180 Ringing or 183 Session Progress (with early-media SDP). */
   progress(status = 180, body?: Buffer): void {
     if (this.current !== 'Proceeding' || status <= 100 || status >= 200) return;
-    const headers: [string, string][] = [];
     // RFC 3262 §3: "If the UAC requires ... 100rel, the UAS MUST send reliable provisional responses".
-    if (/\b100rel\b/i.test(this.request.headers.get('Require') ?? '')) {
-      headers.push(['Require', '100rel'], ['RSeq', String(++this.rseq)]);
+    if (!/\b100rel\b/i.test(this.request.headers.get('Require') ?? '')) {
+      this.tx.respond(createResponse(this.request, status, { toTag: this.localTag, contact: this.ctx.contact, body }));
+      return;
     }
-    this.tx.respond(
-      createResponse(this.request, status, { toTag: this.localTag, contact: this.ctx.contact, body, headers }),
-    );
+    // "The UAS MUST NOT send a second reliable provisional response until the first is acknowledged."
+    if (this.reliable !== undefined) {
+      this.ctx.logger.warn({ status }, 'reliable provisional not sent: the previous one awaits its PRACK');
+      return;
+    }
+    const rseq = ++this.rseq;
+    const headers: [string, string][] = [
+      ['Require', '100rel'],
+      ['RSeq', String(rseq)],
+    ];
+    const res = createResponse(this.request, status, {
+      toTag: this.localTag,
+      contact: this.ctx.contact,
+      body,
+      headers,
+    });
+    this.reliable = new ReliableProvisional(this.ctx, this.tx, res, rseq, () => {
+      this.reliable = undefined;
+      this.ctx.logger.warn({ rseq }, 'no PRACK within 64*T1 (RFC 3262 §3): rejecting the INVITE');
+      this.reject(504, 'No PRACK');
+    });
   }
 
   /** Sends 200 OK with `body` (the answer, or our offer for an offerless INVITE) and makes the session. */
   accept(body: Buffer): Session | undefined {
     if (this.current !== 'Proceeding') return undefined;
     this.current = 'Accepted';
+    this.reliable?.stop();
     const dialog = Dialog.fromUasRequest(this.request, this.localTag, this.ctx.contact, 'Confirmed');
     const headers: [string, string][] = [
       ['Allow', ALLOWED_METHODS],
@@ -119,6 +141,7 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
   reject(status = 486, reason?: string): void {
     if (this.current !== 'Proceeding') return;
     this.current = 'Rejected';
+    this.reliable?.stop();
     this.tx.respond(createResponse(this.request, status, { toTag: this.localTag, reason }));
     this.emit('ended');
   }
@@ -128,6 +151,7 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
     tx.respond(createResponse(cancel, 200));
     if (this.current !== 'Proceeding') return;
     this.current = 'Canceled';
+    this.reliable?.stop();
     this.tx.respond(createResponse(this.request, 487, { toTag: this.localTag }));
     this.emit('canceled');
     this.emit('ended');
@@ -136,9 +160,24 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
   /** PRACK (RFC 3262 §3) or UPDATE in the early dialog. */
   receiveEarlyRequest(req: SipRequest, tx: ServerTransactionPort): void {
     switch (req.method) {
-      case 'PRACK':
+      case 'PRACK': {
+        // RFC 3262 §3: RAck = response-num CSeq-num Method; it must match the unacknowledged response.
+        const [rseq, seq, method] = (req.headers.get('RAck') ?? '').trim().split(/\s+/);
+        const invite = cseqOf(this.request);
+        const matches =
+          this.reliable !== undefined &&
+          Number(rseq) === this.reliable.rseq &&
+          Number(seq) === invite.seq &&
+          method?.toUpperCase() === 'INVITE';
+        if (!matches) {
+          tx.respond(createResponse(req, 481));
+          return;
+        }
+        this.reliable?.stop();
+        this.reliable = undefined;
         tx.respond(createResponse(req, 200));
         return;
+      }
       case 'UPDATE':
         // DEVIATION: an offer in an early-dialog UPDATE (RFC 3311 §5.2) is not negotiated yet; a body-less
         // UPDATE (a session refresh) is accepted.
@@ -149,6 +188,7 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
         tx.respond(createResponse(req, 200));
         if (this.current === 'Proceeding') {
           this.current = 'Canceled';
+          this.reliable?.stop();
           this.tx.respond(createResponse(this.request, 487, { toTag: this.localTag }));
           this.emit('canceled');
           this.emit('ended');
