@@ -1,18 +1,22 @@
 // Property tests of the message layer (fast-check): round trips, no throw on any bytes, and TCP framing
 // that does not depend on how the stream is cut.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { nameAddr, sipMessage, sipUri, via } from './arbitraries.test-support.js';
 import { parseAuthList } from './auth-header.js';
 import { parseCSeq } from './cseq.js';
 import { splitHeaderList } from './header-list.js';
 import type { SipMessage } from './message.js';
-import { formatNameAddr, parseNameAddr } from './name-addr.js';
+import { formatNameAddr, parseNameAddr, parseNameAddrList } from './name-addr.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { StreamParser } from './stream-parser.js';
 import { formatUri, parseUri } from './uri.js';
+import { parseRAck, parseValueParams } from './value-params.js';
 import { formatVia, parseVia } from './via.js';
 
 /** What a message means on the wire: start line, header fields in order (Content-Length aside), body. */
@@ -71,6 +75,18 @@ describe('round trips', () => {
 function neverThrows(buf: Buffer): void {
   const r = parseMessage(buf);
   if (!r.ok) assert.equal(typeof r.error.code, 'string');
+  else {
+    // Every typed view of every header value of what parsed must answer with a result too.
+    if (r.value.kind === 'request') parseUri(r.value.uri);
+    for (const f of r.value.headers) {
+      parseVia(f.value);
+      parseNameAddrList(f.value);
+      parseCSeq(f.value);
+      parseAuthList(f.value);
+      parseValueParams(f.value);
+      parseRAck(f.value);
+    }
+  }
   const s = new StreamParser();
   for (const x of s.push(buf)) if (!x.ok) assert.equal(typeof x.error.code, 'string');
 }
@@ -117,6 +133,21 @@ describe('untrusted bytes', () => {
         neverThrows(mutate(serializeMessage(m), ms));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  test('no mutation of an RFC 4475 / RFC 5118 torture message makes the parsers throw', () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/sip');
+    const torture = ['rfc4475', 'rfc5118'].flatMap((set) =>
+      readdirSync(join(root, set))
+        .filter((f) => f.endsWith('.dat'))
+        .map((f) => readFileSync(join(root, set, f))),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...torture), fc.array(mutation, { minLength: 1, maxLength: 6 }), (buf, ms) => {
+        neverThrows(mutate(buf, ms));
+      }),
+      { numRuns: 3000 },
     );
   });
 
