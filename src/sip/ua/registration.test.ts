@@ -84,6 +84,7 @@ describe('REGISTER (RFC 3261 §10.2)', () => {
     s.ua.register();
     const [f] = await once(s.ua, 'registrationFailed');
     assert.equal(f.status, 401);
+    assert.equal(f.lost, false);
     assert.deepEqual(s.wire.lines, ['A>R REGISTER', 'R>A 401', 'A>R REGISTER', 'R>A 401']);
   });
 
@@ -124,6 +125,21 @@ describe('REGISTER (RFC 3261 §10.2)', () => {
     assert.equal(f.status, 408);
     assert.equal(f.code, 'SIP_TIMEOUT');
     assert.equal(wire.lines.filter((l) => l === 'A>R REGISTER').length, 11, 'Timer E retransmissions over UDP');
+  });
+});
+
+describe('registration lost', () => {
+  test('a refresh that times out after a successful registration reports lost: true', async () => {
+    const s = setup('secret', 120);
+    cleanup = s.close;
+    s.ua.register();
+    await once(s.ua, 'registered');
+    s.wire.drop = (e) => e.to === 'R';
+    const failed = once(s.ua, 'registrationFailed');
+    s.clock.tick(60_000); // the refresh at half the 120 s
+    s.clock.tick(32_000); // Timer F on the refresh (reliable wire: no retransmissions)
+    const [f] = await failed;
+    assert.deepEqual({ status: f.status, lost: f.lost }, { status: 408, lost: true });
   });
 });
 

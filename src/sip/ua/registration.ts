@@ -16,6 +16,8 @@ export interface RegistrationFailure {
   reason: string;
   /** A stable code when the failure is local: SIP_TIMEOUT, SIP_TRANSPORT_ERROR. */
   code?: string;
+  /** A refresh failed after the binding had been registered: the binding is gone. */
+  lost: boolean;
 }
 
 export interface RegistrationEvents {
@@ -41,6 +43,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
   private cseq = initialCSeq();
   private refreshTimer: TimerHandle | undefined;
   private current: RegistrationState = 'Unregistered';
+  /** The registrar accepted our binding and we have not removed it. */
+  private wasRegistered = false;
 
   constructor(ctx: UaContext, opts: RegistrationOptions) {
     super();
@@ -61,6 +65,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       if (res.status >= 200 && res.status < 300) {
         const granted = this.grantedExpires(res);
         this.current = 'Registered';
+        this.wasRegistered = true;
         // Refresh at half the granted time, so a lost refresh still has time for retransmissions and a retry.
         this.scheduleRefresh(Math.max(1, granted / 2));
         this.emit('registered', { expires: granted });
@@ -82,6 +87,7 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     this.clearRefresh();
     if (this.current !== 'Registered' && this.current !== 'Registering') return Promise.resolve();
     this.current = 'Unregistering';
+    this.wasRegistered = false;
     return new Promise((resolve) => {
       this.send(
         0,
@@ -150,10 +156,12 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     return Number.isFinite(h) && h > 0 ? h : this.expires;
   }
 
-  private fail(f: RegistrationFailure): void {
+  private fail(f: Omit<RegistrationFailure, 'lost'>): void {
+    const lost = this.current === 'Registered' || this.wasRegistered;
     this.current = 'Unregistered';
+    this.wasRegistered = false;
     this.clearRefresh();
-    this.emit('failed', f);
+    this.emit('failed', { ...f, lost });
   }
 
   private scheduleRefresh(seconds: number): void {
