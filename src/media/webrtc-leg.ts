@@ -1,7 +1,8 @@
 // The browser's leg: ICE (full or lite), DTLS-SRTP, rtcp-mux and one BUNDLE transport for audio and video
 // (RFC 8829, RFC 8843, RFC 5764), on werift 0.24's RTCPeerConnection.
 //
-// werift runs ICE and DTLS and owns the SRTP keys; the media path does not use its transceivers:
+// werift runs ICE and DTLS and derives the SRTP keys; the media path does not use its transceivers
+// (one SRTP operation and one header parse per packet instead of werift's receiver pipeline):
 //  - werift's sender stamps the first negotiated PT on every packet (RFC 4733 events would go out as
 //    PCMU), so packets are sent on the DTLS transport with the PT the bridge wrote;
 //  - werift's codec matching ignores clock rate and fmtp and keeps the offer's order in its answer, so the
@@ -21,7 +22,7 @@ import {
 import { MediaError } from './errors.js';
 import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
 import { parseRtcp, type RtcpPacket } from './rtp/rtcp-packet.js';
-import { newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
+import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
 import { StreamState } from './stream-state.js';
 
 export interface WebRtcLegOptions {
@@ -78,6 +79,8 @@ export class WebRtcLeg implements MediaLeg {
   readonly #header: RtpHeader = newRtpHeader();
   #transport: Transport | undefined;
   #dtls: DtlsTransport | undefined;
+  #srtpReady = false;
+  #srtpFailures = 0;
   #sessionId = String(Date.now());
   #sessionVersion = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -195,12 +198,43 @@ export class WebRtcLeg implements MediaLeg {
     this.#attachDtls(pc);
   }
 
+  /**
+   * Takes the media path away from werift once DTLS is up: werift's own SRTP start is skipped (its
+   * receivers would parse, NACK-track and re-emit every packet), the SRTP/SRTCP sessions are keyed
+   * from the DTLS exporter (RFC 5764 §4.2) by werift's updateSrtpSession, and ICE data goes straight
+   * to one decrypt and one header parse.
+   */
   #attachDtls(pc: RTCPeerConnection): void {
     const dtls = pc.dtlsTransports[0];
     if (dtls === undefined || dtls === this.#dtls) return;
     this.#dtls = dtls;
-    dtls.onRtp.subscribe((rtp) => this.#onRtp(rtp.serialize()));
-    dtls.onRtcp.subscribe((rtcp) => this.#onRtcp(rtcp.serialize()));
+    dtls.srtpStarted = true;
+    dtls.onStateChange.subscribe((state) => {
+      if (state !== 'connected' || this.#srtpReady) return;
+      dtls.updateSrtpSession();
+      this.#srtpReady = true;
+      dtls.iceTransport.connection.onData.subscribe((data) => this.#onSrtp(dtls, data));
+    });
+  }
+
+  /** RFC 7983 §7: 128–191 is RTP/RTCP; RFC 5761 §4: 192–223 in the second byte is RTCP. */
+  #onSrtp(dtls: DtlsTransport, data: Buffer): void {
+    const b0 = data[0] ?? 0;
+    if (b0 < 128 || b0 > 191 || data.length < 12) return;
+    const rtcp = isRtcp(data);
+    let plain: Buffer;
+    try {
+      plain = rtcp ? dtls.srtcp.decrypt(data) : dtls.srtp.decrypt(data);
+    } catch (cause) {
+      this.#srtpFailures++;
+      this.#options.onDropped?.(
+        undefined,
+        `SRTP${rtcp ? 'C' : ''} authentication or decryption failed: ${String(cause)}`,
+      );
+      return;
+    }
+    if (rtcp) this.#onRtcp(plain);
+    else this.#onRtp(plain);
   }
 
   /** First offer from the browser: returns our answer with the negotiated codecs. */
@@ -307,7 +341,7 @@ export class WebRtcLeg implements MediaLeg {
 
   sendRtp(kind: StreamKind, packet: Buffer): void {
     const dtls = this.#dtls;
-    if (dtls === undefined || !dtls.srtpStarted || this.#closed) return;
+    if (dtls === undefined || !this.#srtpReady || this.#closed) return;
     this.#streams.get(kind)?.onSent(packet, this.#clock.now());
     const rtp = RtpPacket.deSerialize(packet);
     void dtls.sendRtp(rtp.payload, rtp.header);
@@ -315,7 +349,7 @@ export class WebRtcLeg implements MediaLeg {
 
   sendRtcp(kind: StreamKind, packet: Buffer): void {
     const dtls = this.#dtls;
-    if (dtls === undefined || !dtls.srtpStarted || this.#closed) return;
+    if (dtls === undefined || !this.#srtpReady || this.#closed) return;
     // werift's sendRtcp wants its own packet objects; SRTCP-protect the bytes we built instead.
     const protectedPacket = dtls.srtcp.encrypt(packet);
     dtls.iceTransport.connection.send(protectedPacket).catch((cause: unknown) => {
@@ -338,7 +372,11 @@ export class WebRtcLeg implements MediaLeg {
   }
 
   stats(): LegStats {
-    return { legId: this.id, streams: [...this.#streams.values()].map((s) => s.stats()) };
+    const streams = [...this.#streams.values()].map((s) => s.stats());
+    // SRTP failures cannot be told apart by stream before decryption: counted on the first one.
+    const first = streams[0];
+    if (first !== undefined) first.invalidPackets += this.#srtpFailures;
+    return { legId: this.id, streams };
   }
 
   #assertOpen(): void {
