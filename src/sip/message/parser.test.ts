@@ -128,3 +128,15 @@ describe('parseMessage', () => {
     assert.equal(again.value.body.toString(), 'v=0\r\no=x\r\n');
   });
 });
+
+describe('serializeMessage', () => {
+  test('writes line breaks inside values as a space, so no value can inject a header', () => {
+    const r = parseMessage(crlf(INVITE));
+    assert.ok(r.ok);
+    r.value.headers.set('Subject', 'hello\r\nX-Injected: yes');
+    const again = parseMessage(serializeMessage(r.value));
+    assert.ok(again.ok);
+    assert.equal(again.value.headers.get('Subject'), 'hello X-Injected: yes');
+    assert.ok(!again.value.headers.has('X-Injected'));
+  });
+});

@@ -6,12 +6,20 @@ import type { SipMessage } from './message.js';
 
 const CONTENT_LENGTH = new Set(['content-length', 'l']);
 
+// A value holding CR or LF would end the field early and let text become another header (header injection
+// from a display name, a reason or an application header): line breaks are written as one SP, which is what
+// folding means anyway (RFC 3261 §7.3.1).
+function oneLine(s: string): string {
+  return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 ? s : s.replace(/[\r\n]+[ \t]*/g, ' ');
+}
+
 /** The start line and header section of m, with its Content-Length, up to and including the empty line. */
 export function serializeHead(m: SipMessage): string {
-  let out = m.kind === 'request' ? `${m.method} ${m.uri} SIP/2.0\r\n` : `SIP/2.0 ${m.status} ${m.reason}\r\n`;
+  let out =
+    m.kind === 'request' ? `${m.method} ${oneLine(m.uri)} SIP/2.0\r\n` : `SIP/2.0 ${m.status} ${oneLine(m.reason)}\r\n`;
   for (const f of m.headers) {
     if (CONTENT_LENGTH.has(f.name.toLowerCase())) continue;
-    out += `${f.name}: ${f.value}\r\n`;
+    out += `${oneLine(f.name)}: ${oneLine(f.value)}\r\n`;
   }
   return `${out}Content-Length: ${m.body.length}\r\n\r\n`;
 }
