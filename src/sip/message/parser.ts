@@ -255,7 +255,7 @@ function checkHeaders(m: SipMessage, fields: HeaderField[], keys: string[]): num
       if (v !== '*') {
         for (const el of splitHeaderList(v)) {
           const e = checkNameAddr(el, 'Contact');
-          if (e !== undefined) return fail(isRequest, e.code, e.message, 'Contact', isRequest ? 400 : undefined);
+          if (e !== undefined) return fail(isRequest, e.code, e.message, 'Contact');
         }
       }
     } else if (k === 'date') {
@@ -274,7 +274,7 @@ function checkHeaders(m: SipMessage, fields: HeaderField[], keys: string[]): num
   }
   for (const k of ['from', 'to']) {
     const e = checkNameAddr(fields[idx[k]!]!.value, FIELD_NAMES[k]!);
-    if (e !== undefined) return fail(isRequest, e.code, e.message, FIELD_NAMES[k], e.status === 416 ? 400 : undefined);
+    if (e !== undefined) return fail(isRequest, e.code, e.message, FIELD_NAMES[k]);
   }
   if (!isCallId(fields[idx['call-id']!]!.value))
     return fail(isRequest, 'SIP_PARSE_BAD_HEADER', 'bad Call-ID', 'Call-ID');
