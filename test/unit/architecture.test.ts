@@ -32,9 +32,11 @@ const RULES: Record<string, Rule> = {
   sdk: { parts: ['protocol'], packages: ['@sinclair/typebox'], node: false },
   // The phone page uses only the SDK's public API.
   phone: { parts: ['sdk'], packages: [], node: false },
+  // The embedded registrar and proxy (issue 7): a SIP application on the SIP stack; no media, no HTTP.
+  registrar: { parts: ['sip'], packages: [], node: true },
   // The server composes the parts; it never touches packet bytes itself.
   server: {
-    parts: ['sip', 'sdp', 'media', 'protocol'],
+    parts: ['sip', 'sdp', 'media', 'protocol', 'registrar'],
     packages: ['fastify', 'ws', 'pino', '@sinclair/typebox', '@fastify/websocket', '@fastify/static', 'prom-client'],
     node: true,
   },

@@ -1,0 +1,368 @@
+// The stateful proxy of the embedded server (RFC 3261 §16) for its own domain:
+//   §16.3 validation (Max-Forwards 483, Proxy-Require 420), §16.4 Route preprocessing (loose routing, our own
+//   Route values removed), §16.5 targets (the location service: 404 unknown user, 480 no binding; local
+//   services), authentication of requests from the domain's users (407), §16.6 forwarding with Record-Route to
+//   every target at once, §16.7-§16.10 in the ResponseContext, ACK for 2xx and stray 2xx forwarded statelessly.
+// Media is not anchored: SDP passes through untouched.
+//
+// Policy (documented in the report): out-of-dialog requests are forwarded only to the domain's users and
+// services (others get 403: not an open relay); requests following a route set through us (our Route value)
+// go where the route set says. Out-of-dialog INVITE, MESSAGE, SUBSCRIBE, REFER and PUBLISH from a user of the
+// domain (From in the domain) must authenticate (407), whether or not they come from a registered contact.
+
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../sip/clock.js';
+import { createResponse } from '../sip/message/builders.js';
+import { SipRequest, SipResponse } from '../sip/message/message.js';
+import { scanNameAddr } from '../sip/message/name-addr.js';
+import type { SipUri } from '../sip/message/types.js';
+import { parseUri } from '../sip/message/uri.js';
+import { formatVia, parseVia } from '../sip/message/via.js';
+import { newBranch } from '../sip/transaction/transaction-key.js';
+import type { ServerTransaction, TransactionLayer } from '../sip/transaction/transaction-layer.js';
+import type { Logger } from '../sip/transport/logger.js';
+import type { Address, Destination, MessageSource, TransportProtocol } from '../sip/transport/transport.js';
+import type { Authenticator } from './authenticator.js';
+import { contactKey } from './contact-check.js';
+import type { LocalIdentity } from './local-identity.js';
+import type { LocalService } from './local-service.js';
+import type { Binding, LocationService } from './location-service.js';
+import { ResponseContext } from './response-context.js';
+import { preprocessRoutes, recordRoute, routeUri, routeValues, statelessBranch, uriDestination } from './route-set.js';
+
+/** What the proxy needs from the transport layer (a TransportLayer is one). */
+export interface ProxyTransport {
+  sentBy(transport: TransportProtocol): Address;
+  send(message: SipRequest, destination: Destination): Promise<void>;
+  sendResponse(response: SipResponse, source: MessageSource): Promise<void>;
+}
+
+export interface ProxyOptions {
+  identity: LocalIdentity;
+  location: LocationService;
+  auth: Authenticator;
+  users: ReadonlyMap<string, string>;
+  layer: TransactionLayer;
+  transport: ProxyTransport;
+  clock: Clock;
+  logger: Logger;
+  services: readonly LocalService[];
+  /** §16.6 step 11 Timer C (ms). Default 181 s. */
+  timerC: number;
+  /** Challenge out-of-dialog requests from the domain's users (407). Default true. */
+  authenticateLocalUsers: boolean;
+  /** Whether a TCP connection a binding registered over is still open. */
+  isConnectionOpen(connectionId: string): boolean;
+}
+
+/** Methods whose out-of-dialog requests from the domain's users are authenticated. */
+const AUTHENTICATED = new Set(['INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER', 'PUBLISH']);
+/** Methods that create dialogs: Record-Route goes in (§16.6 step 4). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, SUBSCRIBE, MESSAGE, REGISTER';
+
+/** Answers the request with a final response; returns undefined so a caller can `return answer(...)`. */
+type Answer = (status: number, reason?: string, headers?: [string, string][]) => undefined;
+
+interface Target {
+  uri: string;
+  destination: Destination;
+}
+
+export class StatefulProxy {
+  private readonly o: ProxyOptions;
+  private readonly contexts = new Map<ServerTransaction, ResponseContext>();
+
+  constructor(opts: ProxyOptions) {
+    this.o = opts;
+  }
+
+  /** Pending response contexts, for tests and metrics. */
+  get pending(): number {
+    return this.contexts.size;
+  }
+
+  /** A new request other than REGISTER, with its server transaction. Never throws. */
+  receiveRequest(request: SipRequest, tx: ServerTransaction, source: MessageSource): void {
+    if (request.method === 'CANCEL') {
+      this.receiveCancel(request, tx);
+      return;
+    }
+    const answer: Answer = (status, reason, headers = []) => {
+      tx.respond(createResponse(request, status, reason, { toTag: randomBytes(6).toString('hex'), headers }));
+      return undefined;
+    };
+    // §16.2: a stateful proxy answers an INVITE with 100 (Trying) at once (it will take longer than 200 ms).
+    if (request.method === 'INVITE') tx.respond(createResponse(request, 100, 'Trying'));
+    const fwd = cloneRequest(request);
+    const targets = this.targetsFor(request, fwd, answer);
+    if (targets !== undefined) this.forward(request, fwd, tx, source, targets);
+  }
+
+  /** §16.3 - §16.5: validates, preprocesses the Route and finds the targets; answers when there is none. */
+  private targetsFor(request: SipRequest, fwd: SipRequest, answer: Answer): Target[] | undefined {
+    // §16.3 step 3: "If the request does not contain a Max-Forwards header field, this check is passed. If the
+    // request contains a Max-Forwards header field with a field value of zero (0), the element MUST NOT forward".
+    const mf = maxForwards(request);
+    if (mf === 'bad') return answer(400, 'Bad Max-Forwards');
+    if (mf === 0) return request.method === 'OPTIONS' ? answer(200, 'OK', [['Allow', ALLOW]]) : answer(483);
+    // §16.3 step 6: "If the request contains a Proxy-Require header field with one or more option-tags this
+    // element does not understand, the element MUST return a 420 (Bad Extension) response."
+    const proxyRequire = request.headers.getAll('Proxy-Require');
+    if (proxyRequire.length > 0) return answer(420, 'Bad Extension', [['Unsupported', proxyRequire.join(', ')]]);
+
+    const viaUs = preprocessRoutes(fwd, this.o.identity);
+    const ruri = parseUri(fwd.uri);
+    if (!ruri.ok) return answer(ruri.error.status ?? 400);
+    const routes = routeValues(fwd);
+    if (routes.length > 0) {
+      // §16.5: the Request-URI is the only target; §16.6 step 7: the first Route value is the next hop.
+      const next = routeUri(routes[0]!);
+      if (!viaUs || next === undefined) return answer(403, 'Relaying Denied');
+      return [{ uri: fwd.uri, destination: uriDestination(next) }];
+    }
+    if (this.o.identity.isOurDomain(ruri.value) && ruri.value.user !== undefined) {
+      return this.domainTargets(request, fwd, ruri.value.user, answer);
+    }
+    if (ruri.value.user === undefined && this.o.identity.isUs(ruri.value)) {
+      // A request to the server itself (no user): OPTIONS is a keep-alive or capability query.
+      return request.method === 'OPTIONS' ? answer(200, 'OK', [['Allow', ALLOW]]) : answer(404, 'Not Found');
+    }
+    // Another domain. Forwarded only along a route set through us, or to a contact registered here (an
+    // in-dialog request to a registered device); never as an open relay.
+    const flow = this.flowOfContact(ruri.value);
+    if (!viaUs && flow === undefined) return answer(403, 'Relaying Denied');
+    return [{ uri: fwd.uri, destination: flow ?? uriDestination(ruri.value) }];
+  }
+
+  /** §16.5 for a user of the domain; answers and returns undefined when there is no target. */
+  private domainTargets(request: SipRequest, fwd: SipRequest, user: string, answer: Answer): Target[] | undefined {
+    const from = fromUri(request);
+    const outOfDialog = !hasToTag(request);
+    if (
+      this.o.authenticateLocalUsers &&
+      outOfDialog &&
+      AUTHENTICATED.has(request.method) &&
+      from !== undefined &&
+      this.o.identity.isOurDomain(from)
+    ) {
+      const outcome = this.o.auth.authenticate(request, 'proxy');
+      if (outcome.kind === 'challenge') {
+        // §22.3: "a proxy server ... MAY challenge ... with a 407 (Proxy Authentication Required)".
+        return answer(
+          407,
+          undefined,
+          this.o.auth.challenge(outcome.stale).map((c) => ['Proxy-Authenticate', c]),
+        );
+      }
+      if (outcome.kind === 'bad') {
+        return answer(400, 'Bad Proxy-Authorization');
+      }
+      // A caller may only call as itself: the authenticated user must be the From user.
+      if (outcome.kind !== 'ok' || outcome.user !== from.user) {
+        return answer(403, 'Forbidden');
+      }
+      this.o.auth.consume(fwd, 'proxy');
+    }
+    const service = this.o.services.find((s) => s.handlesUser(user));
+    if (service !== undefined) {
+      const t = service.target(user);
+      const u = parseUri(t.uri);
+      if (!u.ok) {
+        this.o.logger.error({ service: service.name, uri: t.uri }, 'local service gave a bad URI');
+        return answer(500, 'Server Internal Error');
+      }
+      return [{ uri: t.uri, destination: t.destination ?? uriDestination(u.value) }];
+    }
+    const bindings = this.o.location.lookup(user);
+    if (bindings.length === 0) {
+      // §16.5 / §21.4.18: a user of the domain that is not registered now is 480; a user we do not have is 404.
+      return answer(this.o.users.has(user) ? 480 : 404);
+    }
+    return bindings.map((b) => ({ uri: b.contact, destination: this.flowOf(b) }));
+  }
+
+  /** §16.6: one copy per target, Record-Route, Max-Forwards, our Via; all branches start at once. */
+  private forward(
+    original: SipRequest,
+    fwd: SipRequest,
+    tx: ServerTransaction,
+    source: MessageSource,
+    targets: Target[],
+  ): void {
+    const ctx = new ResponseContext({
+      serverTx: tx,
+      request: original,
+      source,
+      layer: this.o.layer,
+      clock: this.o.clock,
+      timerC: this.o.timerC,
+      logger: this.o.logger,
+      sendStateless: (r) =>
+        this.o.transport.sendResponse(r, source).catch((e: unknown) => this.o.logger.warn({ err: e }, '2xx not sent')),
+      onDone: () => {
+        if (this.contexts.get(tx) === ctx) this.contexts.delete(tx);
+      },
+    });
+    this.contexts.set(tx, ctx);
+    tx.on('stateChanged', (state) => {
+      if (state === 'Terminated' && this.contexts.get(tx) === ctx && ctx.answered) this.contexts.delete(tx);
+    });
+    const recordRouting = DIALOG_CREATING.has(original.method) && !hasToTag(original);
+    for (const t of targets) {
+      const branch = cloneRequest(fwd);
+      branch.uri = t.uri; // §16.6 step 2
+      const mf = maxForwards(branch);
+      branch.headers.set('Max-Forwards', String(typeof mf === 'number' ? mf - 1 : 70)); // step 3
+      if (recordRouting) {
+        recordRoute(
+          branch,
+          { transport: source.transport, sentBy: this.o.transport.sentBy(source.transport) },
+          { transport: t.destination.transport, sentBy: this.o.transport.sentBy(t.destination.transport) },
+        );
+      }
+      this.prependVia(branch, t.destination.transport, newBranch()); // step 8
+      this.o.logger.debug({ method: original.method, uri: t.uri, destination: t.destination }, 'forwarding');
+      ctx.fork(branch, t.destination);
+    }
+  }
+
+  /** §16.10: a CANCEL matching a pending INVITE is answered 200 and cancels every branch. */
+  private receiveCancel(cancel: SipRequest, tx: ServerTransaction): void {
+    const invite = this.o.layer.matchCancel(cancel);
+    if (invite === undefined) {
+      // DEVIATION: §16.10 would forward an unmatched CANCEL statelessly; this proxy forwards nothing it did not
+      // see the INVITE of, so the CANCEL's transaction does not exist here.
+      tx.respond(createResponse(cancel, 481, undefined, { toTag: randomBytes(6).toString('hex') }));
+      return;
+    }
+    tx.respond(createResponse(cancel, 200, 'OK'));
+    this.contexts.get(invite)?.cancel();
+  }
+
+  /**
+   * An ACK for a 2xx (its own transaction, §17.1.1.3): forwarded statelessly along the route set (§16.11), with
+   * a branch derived from the incoming one so that retransmissions look the same.
+   */
+  receiveAck(ack: SipRequest, _source: MessageSource): void {
+    const mf = maxForwards(ack);
+    if (mf === 'bad' || mf === 0) return;
+    const fwd = cloneRequest(ack);
+    const viaUs = preprocessRoutes(fwd, this.o.identity);
+    const routes = routeValues(fwd);
+    let destination: Destination | undefined;
+    if (routes.length > 0) {
+      const next = routeUri(routes[0]!);
+      if (viaUs && next !== undefined) destination = uriDestination(next);
+    } else {
+      const ruri = parseUri(fwd.uri);
+      if (ruri.ok && !this.o.identity.isOurDomain(ruri.value) && !this.o.identity.isUs(ruri.value)) {
+        const flow = this.flowOfContact(ruri.value);
+        if (viaUs || flow !== undefined) destination = flow ?? uriDestination(ruri.value);
+      }
+    }
+    if (destination === undefined) {
+      this.o.logger.info({ uri: ack.uri }, 'ACK with nowhere to go dropped');
+      return;
+    }
+    fwd.headers.set('Max-Forwards', String(typeof mf === 'number' ? mf - 1 : 70));
+    this.prependVia(fwd, destination.transport, statelessBranch(ack));
+    this.o.transport
+      .send(fwd, destination)
+      .catch((e: unknown) => this.o.logger.warn({ err: e, destination }, 'ACK not forwarded'));
+  }
+
+  /**
+   * §16.7 / §16.11: a response matching no client transaction (a 2xx retransmitted after the INVITE client
+   * transaction ended) is forwarded statelessly when its top Via is ours.
+   */
+  receiveStrayResponse(response: SipResponse): void {
+    const top = parseVia(response.headers.get('Via') ?? '');
+    const via = top.ok ? top.value[0] : undefined;
+    if (
+      via === undefined ||
+      !this.o.identity.isLocalHost(via.host) ||
+      response.status < 200 ||
+      response.status >= 300
+    ) {
+      this.o.logger.debug({ status: response.status }, 'stray response dropped');
+      return;
+    }
+    const up = new SipResponse(response.status, response.reason, response.headers.clone(), response.body);
+    up.headers.removeFirst('Via');
+    const next = parseVia(up.headers.get('Via') ?? '');
+    const nextVia = next.ok ? next.value[0] : undefined;
+    if (nextVia === undefined) return;
+    const transport = (['UDP', 'TCP', 'TLS'] as const).find((t) => t === nextVia.transport) ?? 'UDP';
+    const source: MessageSource = {
+      transport,
+      host: nextVia.host,
+      port: nextVia.port ?? 5060,
+      local: { host: '', port: 0 },
+    };
+    this.o.transport
+      .sendResponse(up, source)
+      .catch((e: unknown) => this.o.logger.warn({ err: e }, 'stray 2xx not sent'));
+  }
+
+  /** Where requests for a binding go: the connection or address it registered from (symmetric signalling). */
+  private flowOf(b: Binding): Destination {
+    const s = b.source;
+    if (s.transport !== 'UDP' && (s.connectionId === undefined || !this.o.isConnectionOpen(s.connectionId))) {
+      // The connection is gone: the contact's own address is all that is left.
+      const u = parseUri(b.contact);
+      if (u.ok) return uriDestination(u.value);
+    }
+    return { transport: s.transport, host: s.host, port: s.port };
+  }
+
+  /** The flow of a binding whose contact is this URI (an in-dialog request to a registered device). */
+  private flowOfContact(uri: SipUri): Destination | undefined {
+    const key = contactKey(uri);
+    const b = this.o.location.all().find((x) => x.contactKey === key);
+    return b === undefined ? undefined : this.flowOf(b);
+  }
+
+  private prependVia(request: SipRequest, transport: TransportProtocol, branch: string): void {
+    const sentBy = this.o.transport.sentBy(transport);
+    const params = new Map<string, string | null>([
+      ['branch', branch],
+      ['rport', null],
+    ]);
+    request.headers.prepend(
+      'Via',
+      formatVia({ protocol: 'SIP/2.0', transport, host: sentBy.host, port: sentBy.port, params }),
+    );
+  }
+
+  /** Ends every pending context (the server is closing). */
+  close(): void {
+    for (const ctx of this.contexts.values()) ctx.dispose();
+    this.contexts.clear();
+  }
+}
+
+function cloneRequest(r: SipRequest): SipRequest {
+  return new SipRequest(r.method, r.uri, r.headers.clone(), r.body);
+}
+
+/** The Max-Forwards value, undefined when absent, 'bad' when not 0..255 (§20.22). */
+function maxForwards(r: SipRequest): number | undefined | 'bad' {
+  const v = r.headers.get('Max-Forwards');
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (!/^\d{1,3}$/.test(t) || Number(t) > 255) return 'bad';
+  return Number(t);
+}
+
+function hasToTag(r: SipRequest): boolean {
+  const to = scanNameAddr(r.headers.get('To') ?? '');
+  return to.ok && typeof to.value.params.get('tag') === 'string';
+}
+
+function fromUri(r: SipRequest): SipUri | undefined {
+  const from = scanNameAddr(r.headers.get('From') ?? '');
+  if (!from.ok) return undefined;
+  const u = parseUri(from.value.uri);
+  return u.ok ? u.value : undefined;
+}
