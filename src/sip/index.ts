@@ -15,4 +15,6 @@ export type { UaNetwork } from './ua/network.js';
 export type { IncomingRefer, ReferProgress } from './ua/refer.js';
 export type { RegistrationFailure } from './ua/registration.js';
 export type { IncomingOffer, InfoReceived, RequestOutcome, Session, TerminatedInfo } from './ua/session.js';
+export { type SipStack, type SipStackOptions, startSipStack } from './ua/sip-stack.js';
+export { destinationOf, StackNetwork, type StackNetworkOptions } from './ua/stack-network.js';
 export { UserAgent, type UserAgentEvents, type UserAgentOptions } from './ua/user-agent.js';

@@ -6,10 +6,8 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { type InviteServer, type Session, UserAgent } from '../../src/sip/index.js';
+import { type InviteServer, type Session, startSipStack } from '../../src/sip/index.js';
 import { createTimerConfig } from '../../src/sip/timers.js';
-import { TransportLayer } from '../../src/sip/transport/transport-layer.js';
-import { StackNetwork } from '../../src/sip/ua/stack-network.js';
 import { type Artifacts, startSipp, withArtifacts, withTimeout } from '../harness/index.js';
 
 /** sipp's error log, for the message of a failed assertion. */
@@ -18,23 +16,14 @@ function sippErrors(path: string): string {
 }
 
 async function startUa(artifacts: Artifacts, t1?: number) {
-  const transport = new TransportLayer({ listen: [{ transport: 'UDP', host: '127.0.0.1', port: 0 }] });
-  await transport.listen();
-  const addr = transport.addresses[0]!;
-  const timers = t1 === undefined ? undefined : createTimerConfig({ T1: t1 });
-  const network = new StackNetwork({
-    transport,
-    contact: { host: addr.host, port: addr.port, transport: 'UDP' },
-    timers,
+  const stack = await startSipStack({
+    listen: [{ transport: 'UDP', host: '127.0.0.1', port: 0 }],
+    user: 'alice',
+    domain: '127.0.0.1',
+    timers: t1 === undefined ? undefined : createTimerConfig({ T1: t1 }),
   });
-  transport.on('message', (m, s) => network.receiveMessage(m, s));
-  const ua = new UserAgent({ network, user: 'alice', domain: '127.0.0.1', timers });
-  artifacts.defer(async () => {
-    await ua.close();
-    network.close();
-    await transport.close();
-  });
-  return { ua, address: `127.0.0.1:${addr.port}`, port: addr.port };
+  artifacts.defer(() => stack.close());
+  return { ua: stack.ua, address: `127.0.0.1:${stack.contact.port}`, port: stack.contact.port };
 }
 
 /**

@@ -4,10 +4,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import type { InviteServer, Session } from '../../src/sip/index.js';
-import { UserAgent } from '../../src/sip/index.js';
+import { startSipStack } from '../../src/sip/index.js';
 import { createTimerConfig } from '../../src/sip/timers.js';
-import { TransportLayer } from '../../src/sip/transport/transport-layer.js';
-import { StackNetwork } from '../../src/sip/ua/stack-network.js';
 import {
   type Artifacts,
   Baresip,
@@ -33,30 +31,16 @@ async function startUa(
   t1?: number,
   protocol: 'UDP' | 'TCP' = 'UDP',
 ) {
-  const transport = new TransportLayer({ listen: [{ transport: protocol, host: '127.0.0.1', port: 0 }] });
-  await transport.listen();
-  const addr = transport.addresses[0]!;
-  const timers = t1 === undefined ? undefined : createTimerConfig({ T1: t1, T2: Math.max(t1, 4000) });
-  const network = new StackNetwork({
-    transport,
-    contact: { host: addr.host, port: addr.port, transport: protocol },
-    timers,
-  });
-  transport.on('message', (m, s) => network.receiveMessage(m, s));
-  const ua = new UserAgent({
-    network,
+  const stack = await startSipStack({
+    listen: [{ transport: protocol, host: '127.0.0.1', port: 0 }],
     user,
     password,
     domain: kamailio.domain,
     outboundProxy: protocol === 'TCP' ? `${kamailio.uri};transport=tcp` : kamailio.uri,
-    timers,
+    timers: t1 === undefined ? undefined : createTimerConfig({ T1: t1, T2: Math.max(t1, 4000) }),
   });
-  artifacts.defer(async () => {
-    await ua.close();
-    network.close();
-    await transport.close();
-  });
-  return { ua, transport, network };
+  artifacts.defer(() => stack.close());
+  return stack;
 }
 
 /** An SDP offer/answer for PCMU on a port nobody reads (these tests check signalling, not media). */

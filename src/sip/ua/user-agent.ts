@@ -232,7 +232,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       return;
     }
     if (tx === undefined) return; // an ACK outside a dialog (for a non-2xx) is the transaction's business
-    if (!KNOWN.has(req.method) && req.method !== 'MESSAGE') {
+    if (!KNOWN.has(req.method)) {
       tx.respond(createResponse(req, 501, { headers: [['Allow', ALLOWED_METHODS]] }));
       return;
     }
@@ -266,8 +266,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
         );
         return;
       default:
-        // BYE, INFO, UPDATE, REFER, NOTIFY, PRACK, MESSAGE outside a dialog.
-        tx.respond(createResponse(req, req.method === 'MESSAGE' ? 405 : 481));
+        // BYE, INFO, UPDATE, REFER, NOTIFY, PRACK outside a dialog (§12.2.2: no dialog matches).
+        tx.respond(createResponse(req, 481));
     }
   }
 
