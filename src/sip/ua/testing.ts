@@ -29,6 +29,8 @@ export class LoopbackWire {
   /** Return true to drop a message (it is still logged, with `dropped`). */
   drop: ((e: WireEntry) => boolean) | undefined;
   readonly dropped: WireEntry[] = [];
+  /** Sends that failed outside a transaction (an ACK with no peer on the wire). */
+  readonly errors: unknown[] = [];
 
   constructor(
     readonly clock: Clock,
@@ -120,7 +122,7 @@ export class LoopbackEnd implements UaNetwork {
   sendAck(ack: SipRequest): void {
     const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
     ack.headers.prepend('Via', `SIP/2.0/${this.contact.transport} ${this.contact.host}:5060;branch=${branch}`);
-    void this.transport.send(ack);
+    this.transport.send(ack).then(undefined, (e: unknown) => this.wire.errors.push(e));
   }
 
   onRequest(handler: IncomingRequestHandler): void {

@@ -90,4 +90,16 @@ describe('UserAgent', () => {
     assert.equal(f.status, 503);
     assert.equal(f.code, 'SIP_TRANSPORT_ERROR');
   });
+
+  test('close() cancels an outgoing call that has no final response yet', async () => {
+    const p = pair();
+    p.bob.once('invite', (inv: InviteServer) => inv.progress(180));
+    const call = p.alice.invite('bob', SDP);
+    await once(call, 'progress');
+    const failed = once(call, 'failed');
+    await p.alice.close();
+    assert.equal((await failed)[0].status, 487);
+    await drain();
+    assert.ok(p.wire.lines.includes('A>B CANCEL'));
+  });
 });

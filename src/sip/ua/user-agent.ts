@@ -61,6 +61,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   private readonly registration: Registration;
   private readonly sessions = new Map<string, Session>();
   private readonly pending = new Map<string, InviteServer>();
+  /** Outgoing INVITEs without a final response yet (cancelled on close). */
+  private readonly outgoing = new Set<InviteClient>();
   private readonly minSE: number;
   private closed = false;
   private keepAliveTimer: TimerHandle | undefined;
@@ -142,6 +144,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       offer,
       register: (key, s) => this.track(key, s),
     });
+    this.outgoing.add(client);
+    const done = () => this.outgoing.delete(client);
+    client.once('accepted', done);
+    client.once('failed', done);
     client.start();
     return client;
   }
@@ -200,7 +206,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     if (this.closed) return;
     this.closed = true;
     this.stopKeepAlive();
-    for (const inv of this.pending.values()) inv.reject(480);
+    for (const inv of [...this.pending.values()]) inv.reject(480);
+    for (const call of [...this.outgoing]) call.cancel();
     await Promise.all([...this.sessions.values()].map((s) => s.bye()));
     await this.registration.close();
   }
