@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { Headers } from '../message/headers.js';
 import { SipRequest, SipResponse } from '../message/message.js';
 import { DigestClient } from './digest.js';
@@ -87,5 +88,23 @@ describe('DigestServer', () => {
       const r = server.verify({ method: 'REGISTER', authorization: bad, realm: 'example.com', password: users });
       assert.equal(!r.ok && r.error.code, 'SIP_AUTH_BAD_HEADER', bad);
     }
+  });
+
+  test('never throws on any Authorization or challenge text (property)', () => {
+    const { server } = setup();
+    const client = new DigestClient({ username: 'alice', password: 'secret' });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        const v = server.verify({ method: 'REGISTER', authorization: text, realm: 'example.com', password: users });
+        assert.equal(v.ok, false);
+        const h = new Headers().append('WWW-Authenticate', text);
+        client.answer(new SipRequest('REGISTER', 'sip:example.com'), new SipResponse(401, 'Unauthorized', h));
+        client.answer(
+          new SipRequest('REGISTER', 'sip:example.com', h.clone().append('Authorization', text)),
+          new SipResponse(401, 'Unauthorized', h),
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -45,10 +45,9 @@ describe('Dialog as UAC (RFC 3261 §12.1.2)', () => {
     assert.equal(d.remoteTarget, 'sip:bob@192.0.2.5');
   });
 
-  test('a 2xx without Contact cannot create a dialog', () => {
-    assert.throws(() => Dialog.fromUacResponse(invite(), response(200, 'x'), '<sip:a@h>'), {
-      code: 'SIP_DIALOG_BAD_MESSAGE',
-    });
+  test('a 2xx without Contact keeps the Request-URI as remote target (lenient)', () => {
+    const d = Dialog.fromUacResponse(invite(), response(200, 'x'), '<sip:a@h>');
+    assert.equal(d.remoteTarget, 'sip:bob@b.example');
   });
 
   test('requests in the dialog: R-URI is the remote target, Route the route set, CSeq increments', () => {

@@ -129,11 +129,10 @@ export class Dialog {
   static fromUacResponse(request: SipRequest, response: SipResponse, localContact: string): Dialog {
     const id = dialogIdOfIncomingResponse(response);
     if (id === undefined) throw new DialogError('SIP_DIALOG_BAD_MESSAGE', 'response lacks Call-ID, From tag or To tag');
+    // §12.1.2: "The remote target MUST be set to the URI from the Contact header field of the response."
+    // DEVIATION: a response without a readable Contact (a broken peer) keeps the Request-URI as remote target,
+    // so that the call can still be ACKed and hung up instead of hanging.
     const target = contactUri(response.headers);
-    // §12.1.2: a 2xx without Contact is an error of the peer; a 1xx may lack it (then the target is the R-URI).
-    if (target === undefined && response.status >= 200) {
-      throw new DialogError('SIP_DIALOG_BAD_MESSAGE', `${response.status} creating a dialog has no Contact`);
-    }
     return new Dialog({
       id,
       state: response.status >= 200 ? 'Confirmed' : 'Early',

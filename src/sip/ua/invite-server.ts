@@ -103,9 +103,16 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
   /** Sends 200 OK with `body` (the answer, or our offer for an offerless INVITE) and makes the session. */
   accept(body: Buffer): Session | undefined {
     if (this.current !== 'Proceeding') return undefined;
+    let dialog: Dialog;
+    try {
+      dialog = Dialog.fromUasRequest(this.request, this.localTag, this.ctx.contact, 'Confirmed');
+    } catch (e) {
+      this.ctx.logger.warn({ err: e }, 'INVITE cannot make a dialog; answered 400');
+      this.reject(400);
+      return undefined;
+    }
     this.current = 'Accepted';
     this.reliable?.stop();
-    const dialog = Dialog.fromUasRequest(this.request, this.localTag, this.ctx.contact, 'Confirmed');
     const headers: [string, string][] = [
       ['Allow', ALLOWED_METHODS],
       ['Supported', SUPPORTED],

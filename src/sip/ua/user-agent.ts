@@ -5,7 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { DigestClient } from '../auth/digest.js';
 import { type Clock, RealClock, type TimerHandle } from '../clock.js';
-import { dialogIdOfIncomingRequest, dialogKey } from '../dialog/dialog.js';
+import { tagOf } from '../dialog/addr.js';
+import { contactUri, dialogIdOfIncomingRequest, dialogKey } from '../dialog/dialog.js';
 import { SipError } from '../errors.js';
 import type { SipRequest } from '../message/message.js';
 import { escapeUser, validateUser } from '../message/user.js';
@@ -281,6 +282,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   private receiveInvite(req: SipRequest, tx: ServerTransactionPort): void {
     if (this.closed) {
       tx.respond(createResponse(req, 480));
+      return;
+    }
+    // RFC 3261 §8.1.1.8: "The Contact header field MUST be present and contain exactly one SIP or SIPS URI in
+    // any request that can result in the establishment of a dialog"; without it no dialog can be made.
+    if (contactUri(req.headers) === undefined || tagOf(req.headers.get('From')) === undefined) {
+      tx.respond(createResponse(req, 400, { reason: 'Missing Contact or From tag' }));
       return;
     }
     // RFC 4028 §8.1: a Session-Expires below our Min-SE gets 422 with Min-SE.
