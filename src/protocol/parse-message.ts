@@ -1,7 +1,8 @@
 // Turning an untrusted WebSocket frame into a typed message. Never throws: a frame that is not valid
 // gives a ProtocolError naming the field, and the caller replies with it while the session stays up.
 import type { TObject } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Errors } from '@sinclair/typebox/errors';
+import { Check } from '@sinclair/typebox/value';
 import { CLIENT_MESSAGES, type ClientMessage } from './client-messages.js';
 import { type ProtocolError, protocolError } from './errors.js';
 import { SERVER_MESSAGES, type ServerMessage } from './server-messages.js';
@@ -14,7 +15,7 @@ export type ParseResult<T> =
 const fieldOf = (path: string): string => path.replace(/^\//, '').replaceAll('/', '.');
 
 function describe(schema: TObject, value: unknown): ProtocolError {
-  const first = Value.Errors(schema, value).First();
+  const first = Errors(schema, value).First();
   if (!first) return protocolError('WS_BAD_MESSAGE', 'message does not match its schema');
   const field = fieldOf(first.path);
   if (field === '') return protocolError('WS_BAD_MESSAGE', first.message);
@@ -46,7 +47,7 @@ function parse<T>(data: string, schemas: Record<string, TObject>): ParseResult<T
     return fail(
       protocolError('WS_UNKNOWN_TYPE', `type: unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type'),
     );
-  if (!Value.Check(schema, value)) return fail(describe(schema, value));
+  if (!Check(schema, value)) return fail(describe(schema, value));
   return { ok: true, message: value as T };
 }
 

@@ -1,0 +1,128 @@
+// The WebSocket endpoint `/ws`: one Session per socket. Frames are limited in size (maxPayload: a larger one
+// closes the socket with 1009, RFC 6455 §7.4.1) and in rate (a token bucket: WS_RATE_LIMITED, the session
+// stays up). Keep-alive: a ping frame every interval (browsers answer pings themselves, RFC 6455 §5.5.2);
+// a socket that has not answered the previous ping is terminated, and its session closed: calls hung up,
+// registration removed.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { parseClientMessage } from '../../protocol/parse-message.js';
+import type { ServerMessage } from '../../protocol/server-messages.js';
+import type { Metrics } from '../metrics.js';
+import { RateLimiter } from '../session/rate-limiter.js';
+import type { Session, SessionTransport } from '../session/session.js';
+
+export interface WsEndpointOptions {
+  path: string;
+  maxPayload: number;
+  messagesPerSecond: number;
+  pingIntervalMs: number;
+  log: Logger;
+  metrics: Metrics;
+  createSession(transport: SessionTransport): Session;
+  /** Called once the session has closed (calls hung up, account closed). */
+  onSessionClosed(session: Session): void;
+}
+
+export class WsEndpoint {
+  readonly #wss: WebSocketServer;
+  readonly #opts: WsEndpointOptions;
+  readonly #server: Server;
+  readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+  constructor(server: Server, opts: WsEndpointOptions) {
+    this.#opts = opts;
+    this.#server = server;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload });
+    this.#onUpgrade = (req, socket, head) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== opts.path) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
+    };
+    server.on('upgrade', this.#onUpgrade);
+  }
+
+  #accept(ws: WebSocket, req: IncomingMessage): void {
+    const { metrics } = this.#opts;
+    const send = (m: ServerMessage) => {
+      if (m.type === 'error') metrics.wsErrors.inc({ code: m.code });
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+    };
+    const session = this.#opts.createSession({ send, close: (code, reason) => ws.close(code, reason) });
+    session.log.info({ remoteAddress: req.socket.remoteAddress, origin: req.headers.origin }, 'websocket open');
+    const limiter = new RateLimiter({
+      perSecond: this.#opts.messagesPerSecond,
+      burst: this.#opts.messagesPerSecond * 2,
+    });
+    let alive = true;
+    const keepAlive = setInterval(() => {
+      if (!alive) {
+        session.log.info('no pong since the last ping: the browser is gone');
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    }, this.#opts.pingIntervalMs);
+    ws.on('pong', () => {
+      alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      alive = true;
+      if (!limiter.take()) {
+        send({
+          type: 'error',
+          code: 'WS_RATE_LIMITED',
+          message: `more than ${this.#opts.messagesPerSecond} messages per second; message dropped`,
+        });
+        return;
+      }
+      if (isBinary) {
+        send({
+          type: 'error',
+          code: 'WS_BAD_MESSAGE',
+          message: 'binary frames are not part of the protocol; send JSON text',
+        });
+        return;
+      }
+      const parsed = parseClientMessage(rawText(data));
+      if (!parsed.ok) {
+        metrics.wsMessages.inc({ type: 'invalid' });
+        send({
+          type: 'error',
+          ...parsed.error,
+          ...(parsed.inReplyTo !== undefined ? { inReplyTo: parsed.inReplyTo } : {}),
+        });
+        return;
+      }
+      metrics.wsMessages.inc({ type: parsed.message.type });
+      session.receive(parsed.message).catch((e: unknown) => session.log.error({ err: e }, 'session.receive failed'));
+    });
+    ws.on('error', (e) => session.log.warn({ err: e }, 'websocket error'));
+    ws.on('close', (code, reason) => {
+      clearInterval(keepAlive);
+      session.log.info({ code, reason: reason.toString() }, 'websocket closed');
+      session
+        .close('websocket closed')
+        .catch((e: unknown) => session.log.error({ err: e }, 'closing the session failed'))
+        .finally(() => this.#opts.onSessionClosed(session));
+    });
+  }
+
+  /** Closes every socket (1001 going away) and stops accepting new ones. */
+  close(): void {
+    this.#server.off('upgrade', this.#onUpgrade);
+    for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
+    this.#wss.close();
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

@@ -1,0 +1,77 @@
+// The Parley server process: `node dist/server/main.js` (what `npm start` runs after the build).
+// Loads the configuration, starts the SIP and media ports and the HTTP server, prints the URL to open, and
+// stops gracefully on SIGINT/SIGTERM (calls hung up, registrations removed) or at once on a second signal.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './config/errors.js';
+import { loadConfig, redactConfig } from './config/load-config.js';
+import { ParleyServer } from './http/parley-server.js';
+import { createLogger } from './logger.js';
+import { createPorts } from './wiring/create-ports.js';
+
+// dist/server/main.js and src/server/main.ts are both two folders below the package root.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ env: process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(
+        `parley: invalid configuration\n${e.problems.map((p) => `  ${p.field}: ${p.message}`).join('\n')}\n`,
+      );
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  // Bad input must never stop the server: anything that escapes a handler is logged, and the process goes on.
+  // A bug that corrupts state shows in these lines; a crash would instead drop every caller's call.
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  log.info({ config: redactConfig(config) }, 'starting');
+
+  const ports = await createPorts(config, log);
+  const server = new ParleyServer(config, {
+    log,
+    sip: ports.sip,
+    media: ports.media,
+    dirs: { sdkDir: join(root, 'dist', 'sdk'), phoneDirs: [join(root, 'dist', 'phone')] },
+  });
+  const url = await server.listen();
+  log.info({ url: url.href }, 'ready');
+  process.stdout.write(
+    `Parley is running: open ${url.href} in a browser (WebSocket ${url.href.replace(/^http/, 'ws')}ws)\n`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    server
+      .close()
+      .then(() => ports.close())
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`parley: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
