@@ -278,4 +278,58 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
       await bob.waitFor(BaresipEvents.closed, 5000, 'CALL_CLOSED', mark);
     }),
   );
+
+  test(
+    'failures and cancels with baresip: it rejects our call; it cancels its ringing call; we cancel ours',
+    { timeout: 40_000 },
+    (t) =>
+      withArtifacts(t, async (artifacts) => {
+        const kamailio = await startKamailio(artifacts, { users: USERS });
+        artifacts.defer(() => kamailio.stop());
+        const bob = new Baresip(artifacts, {
+          user: 'bob',
+          password: 'bob-secret',
+          registrar: kamailio,
+          toneHz: 440,
+          answerMode: 'manual',
+        });
+        artifacts.defer(() => bob.stop());
+        await bob.start();
+        const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
+        ua.register();
+        await waitEvent(ua, 'registered');
+
+        // baresip rejects an incoming call when told to hang up while it rings.
+        let mark = bob.events.length;
+        const rejected = ua.invite('bob', sdp(40_050));
+        const rejectedFailed = waitEvent<[{ status: number; reason: string }]>(rejected, 'failed');
+        await bob.waitFor(BaresipEvents.incoming, 5000, 'CALL_INCOMING', mark);
+        await bob.hangup();
+        const [f] = await rejectedFailed;
+        assert.ok(f.status >= 400 && f.status < 700, `a final failure status, got ${f.status} ${f.reason}`);
+
+        // We cancel a ringing call: CANCEL, 487, and baresip sees the call closed.
+        mark = bob.events.length;
+        const ringing = ua.invite('bob', sdp(40_052));
+        const ringingProgress = waitEvent(ringing, 'progress');
+        const ringingFailed = waitEvent<[{ status: number }]>(ringing, 'failed');
+        await bob.waitFor(BaresipEvents.incoming, 5000, 'CALL_INCOMING', mark);
+        await ringingProgress;
+        ringing.cancel();
+        const [c] = await ringingFailed;
+        assert.equal(c.status, 487);
+        await bob.waitFor(BaresipEvents.closed, 5000, 'CALL_CLOSED', mark);
+
+        // baresip calls us and gives up while we ring: our side sees 'canceled'.
+        const incoming = waitEvent<[InviteServer]>(ua, 'invite');
+        mark = bob.events.length;
+        await bob.dial(kamailio.aor('alice'));
+        const [inv] = await incoming;
+        inv.progress(180);
+        const canceled = waitEvent(inv, 'canceled');
+        await bob.hangup();
+        await canceled;
+        assert.equal(inv.state, 'Canceled');
+      }),
+  );
 });

@@ -78,6 +78,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private reinviting = false;
   private incomingInvite: { seq: number; retransmitter: Uas2xxRetransmitter | undefined } | undefined;
   private readonly acks = new Map<number, SipRequest>();
+  /** reinvite() calls waiting for the peer's INVITE transaction to complete (§14.1). */
+  private inviteWaiters: (() => void)[] = [];
   /** Back-off timers with the resolver of the wait they end (the session's end releases them too). */
   private readonly timers = new Map<TimerHandle, () => void>();
   private readonly refer: ReferHandler;
@@ -94,6 +96,11 @@ export class Session extends EventEmitter<SessionEvents> {
 
   get state(): SessionState {
     return this.current;
+  }
+
+  /** A method, not a property: TypeScript does not narrow it across the awaits of reinvite(). */
+  private isTerminated(): boolean {
+    return this.current === 'Terminated';
   }
 
   /** RFC 3891 §3 Replaces value that makes the peer of this dialog replace it: call-id;to-tag;from-tag. */
@@ -134,10 +141,17 @@ export class Session extends EventEmitter<SessionEvents> {
    * owner ... between 0 and 2 seconds", in units of 10 ms.
    */
   async reinvite(offer: Buffer): Promise<RequestOutcome> {
-    if (this.reinviting || this.incomingInvite !== undefined) {
-      return { status: 491, reason: 'Request Pending', body: Buffer.alloc(0) };
-    }
+    if (this.reinviting) return { status: 491, reason: 'Request Pending', body: Buffer.alloc(0) };
     this.reinviting = true;
+    // §14.1: "a UAC MUST NOT initiate a re-INVITE while another INVITE transaction is in progress in either
+    // direction": wait until the peer's re-INVITE is ACKed (or given up after 64*T1).
+    while (this.incomingInvite !== undefined && !this.isTerminated()) {
+      await new Promise<void>((resolve) => this.inviteWaiters.push(resolve));
+    }
+    if (this.isTerminated()) {
+      this.reinviting = false;
+      return { status: 481, reason: 'Session terminated', body: Buffer.alloc(0) };
+    }
     try {
       for (;;) {
         this.outgoingInvite = true;
@@ -147,7 +161,7 @@ export class Session extends EventEmitter<SessionEvents> {
         } finally {
           this.outgoingInvite = false;
         }
-        if (r.status !== 491 || this.current === 'Terminated') {
+        if (r.status !== 491 || this.isTerminated()) {
           if (r.status < 300) this.sessionTimer?.refreshed();
           return r;
         }
@@ -160,7 +174,7 @@ export class Session extends EventEmitter<SessionEvents> {
           }, ms);
           this.timers.set(t, resolve);
         });
-        if (this.state === 'Terminated') return { status: 481, reason: 'Session terminated', body: Buffer.alloc(0) };
+        if (this.isTerminated()) return { status: 481, reason: 'Session terminated', body: Buffer.alloc(0) };
       }
     } finally {
       this.reinviting = false;
@@ -277,11 +291,19 @@ export class Session extends EventEmitter<SessionEvents> {
     this.incomingInvite = { seq, retransmitter };
   }
 
+  /** The peer's INVITE transaction is over (ACKed, rejected, or given up): waiting re-INVITEs may go. */
+  private incomingInvitesDone(): void {
+    this.incomingInvite = undefined;
+    const waiters = this.inviteWaiters;
+    this.inviteWaiters = [];
+    for (const w of waiters) w();
+  }
+
   private receiveAck(ack: SipRequest): void {
     const seq = Number((ack.headers.get('CSeq') ?? '').split(/\s+/)[0]);
     if (this.incomingInvite === undefined || this.incomingInvite.seq !== seq) return;
     this.incomingInvite.retransmitter?.stop();
-    this.incomingInvite = undefined;
+    this.incomingInvitesDone();
     this.emit('acked');
     if (ack.body.length > 0) this.emit('ackAnswer', ack.body);
   }
@@ -320,7 +342,7 @@ export class Session extends EventEmitter<SessionEvents> {
       const seq = this.incomingInvite?.seq ?? 0;
       const r = new Uas2xxRetransmitter(this.ctx, tx, res, () => {
         this.ctx.logger.warn({ callId: this.dialog.id.callId }, 'no ACK for 2xx to re-INVITE');
-        this.incomingInvite = undefined;
+        this.incomingInvitesDone();
         void this.bye({ by: 'error', reason: 'no ACK for the 2xx within 64*T1', status: 408 });
       });
       this.incomingInvite = { seq, retransmitter: r };
@@ -328,7 +350,7 @@ export class Session extends EventEmitter<SessionEvents> {
     const reject = (status: number) => {
       if (answered) return;
       answered = true;
-      if (method === 'INVITE') this.incomingInvite = undefined;
+      if (method === 'INVITE') this.incomingInvitesDone();
       tx.respond(createResponse(req, status));
     };
     if (this.listenerCount('offer') === 0) {
@@ -369,6 +391,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.current = 'Terminated';
     this.dialog.terminate();
     this.incomingInvite?.retransmitter?.stop();
+    this.incomingInvitesDone();
     this.sessionTimer?.stop();
     for (const [t, release] of this.timers) {
       this.ctx.clock.clearTimeout(t);
