@@ -107,4 +107,20 @@ describe('INVITE challenged by a proxy (RFC 3261 §22.3)', () => {
     assert.equal(ack!.headers.get('Proxy-Authorization'), second!.headers.get('Proxy-Authorization'));
     assert.equal(ack!.headers.get('CSeq'), `${seq(second!)} ACK`);
   });
+
+  test('cancel() before the 407 arrives: no retry, the call fails with 487', async () => {
+    const s = setup('secret');
+    const server = new DigestServer({ secret: randomBytes(32), now: () => s.clock.now() });
+    s.p.onRequest((req, tx) => {
+      if (req.method !== 'INVITE' || tx === undefined) return;
+      const challenge = server.challenge('example.com').map((v) => ['Proxy-Authenticate', v] as [string, string]);
+      tx.respond(createResponse(req, 407, { toTag: 'p', headers: challenge }));
+    });
+    const call = s.alice.invite('bob', OFFER);
+    call.cancel(); // no provisional yet: nothing is sent (§9.1)
+    const [f] = await once(call, 'failed');
+    assert.deepEqual(f, { status: 487, reason: 'Request Terminated' });
+    await drain();
+    assert.deepEqual(s.wire.lines, ['A>P INVITE', 'P>A 407', 'A>P ACK']);
+  });
 });

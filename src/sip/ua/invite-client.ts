@@ -89,8 +89,11 @@ export class InviteClient extends EventEmitter<InviteClientEvents> {
     let seq = cseqOf(req).seq;
     sendWithAuth(this.ctx, req, () => ++seq, {
       sent: (r) => {
+        // §9.1 applies to the INVITE on the wire: a retry after 401/407 waits for its own provisional.
         this.invite = r;
+        this.provisional = false;
       },
+      mayRetry: () => !this.cancelRequested,
       response: (res, sent) => this.receiveResponse(res, sent),
       error: (e) => this.fail({ status: e.status ?? 500, reason: e.message, code: e.code }),
     });
@@ -137,6 +140,11 @@ export class InviteClient extends EventEmitter<InviteClientEvents> {
       return;
     }
     if (this.session !== undefined) return;
+    // A challenge left unanswered because the caller cancelled meanwhile: report the cancellation.
+    if (this.cancelRequested && (res.status === 401 || res.status === 407)) {
+      this.fail({ status: 487, reason: 'Request Terminated' });
+      return;
+    }
     this.fail({ status: res.status, reason: res.reason });
   }
 

@@ -9,6 +9,8 @@ import { cloneForRetry } from './message-factory.js';
 export interface SendCallbacks {
   /** The request actually on the wire (the first one, then each authorized retry). */
   sent?(request: SipRequest): void;
+  /** Asked before answering a challenge; false passes the 401/407 up instead (the call was cancelled). */
+  mayRetry?(): boolean;
   /** Each response that is not an answered challenge. */
   response(response: SipResponse, request: SipRequest): void;
   error(error: SipError, request: SipRequest): void;
@@ -27,11 +29,13 @@ export function sendWithAuth(ctx: UaContext, request: SipRequest, nextCSeq: () =
     let answered = false;
     ctx.network.sendRequest(req, {
       receiveResponse: (res) => {
+        const challenged = res.status === 401 || res.status === 407;
         if (
-          (res.status === 401 || res.status === 407) &&
+          challenged &&
           !answered &&
           ctx.auth !== undefined &&
-          retries < MAX_AUTH_RETRIES
+          retries < MAX_AUTH_RETRIES &&
+          cb.mayRetry?.() !== false
         ) {
           const a = ctx.auth.answer(req, res);
           if (a.ok) {
