@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { parseAuthHeader } from '../message/auth-header.js';
 import { Headers } from '../message/headers.js';
@@ -68,6 +69,15 @@ describe('digest computation', () => {
       }),
       '1949323746fe6a43ef61f9606e7febea',
     );
+  });
+
+  test('qop=auth-int hashes the body into A2 (RFC 7616 §3.4.3)', () => {
+    const h = (x: string) => createHash('md5').update(x).digest('hex');
+    const body = Buffer.from('v=0\r\n');
+    const ha1 = h('Mufasa:http-auth@example.org:Circle of Life');
+    const ha2 = h(`GET:/dir/index.html:${h('v=0\r\n')}`);
+    const expected = h(`${ha1}:${mufasa.nonce}:00000001:${mufasa.cnonce}:auth-int:${ha2}`);
+    assert.equal(digestResponse({ ...mufasa, algorithm: 'MD5', qop: 'auth-int', body }), expected);
   });
 
   test('-sess variants hash the nonce and cnonce into A1', () => {
