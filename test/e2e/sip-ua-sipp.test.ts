@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type InviteServer, type Session, startSipStack } from '../../src/sip/index.js';
 import { createTimerConfig } from '../../src/sip/timers.js';
-import { type Artifacts, startSipp, withArtifacts, withTimeout } from '../harness/index.js';
+import { type Artifacts, INFO_DTMF_CALL_SCENARIO, startSipp, withArtifacts, withTimeout } from '../harness/index.js';
 
 /** sipp's error log, for the message of a failed assertion. */
 function sippErrors(path: string): string {
@@ -253,6 +253,27 @@ describe('SIP user agent with sipp', { timeout: 120_000 }, () => {
       assert.equal(f.code, 'SIP_TIMEOUT');
       // Timer B = 64*T1 = 3.2 s; this is a protocol check, not a performance measure.
       assert.ok(performance.now() - started >= 3000);
+    }),
+  );
+
+  test('sipp sends DTMF by INFO (application/dtmf-relay) in a call to us', { timeout: 30_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const { ua, address } = await startUa(artifacts);
+      const info = new Promise<{ tone: string; duration: number } | undefined>((resolve) =>
+        ua.once('invite', (inv: InviteServer) => {
+          inv.accept(SDP)?.once('info', (i) => resolve(i.dtmf));
+        }),
+      );
+      const uac = await startSipp(artifacts, {
+        scenario: INFO_DTMF_CALL_SCENARIO,
+        remote: address,
+        service: 'alice',
+        keys: { signal: '9' },
+      });
+      artifacts.defer(() => uac.stop());
+      assert.deepEqual(await withTimeout(info, 10_000, 'INFO'), { tone: '9', duration: 160 });
+      const r = await uac.result;
+      assert.equal(r.exitCode, 0, sippErrors(r.errorsLog));
     }),
   );
 });
