@@ -11,71 +11,13 @@ import {
   fakeServer,
   flush,
   isResponse,
+  register,
   requestText,
-  SERVER_PORT,
+  send,
 } from './testing.js';
 
 const PHONE: Destination = { transport: 'UDP', host: '192.0.2.10', port: 5070 };
-const RURI = `sip:${DOMAIN}:${SERVER_PORT}`;
-
-interface RegisterOpts {
-  user?: string;
-  password?: string;
-  authUser?: string;
-  contacts?: string[];
-  expires?: number | undefined;
-  callId?: string;
-  cseq?: number;
-  from?: Destination;
-  algorithm?: 'SHA-256' | 'MD5';
-}
-
-let branchSeq = 0;
-
-/** Sends one REGISTER; returns the response sent back for it. */
-async function send(s: FakeSetup, o: RegisterOpts, authorization?: string, cseq = o.cseq ?? 1): Promise<SipResponse> {
-  const user = o.user ?? '1001';
-  const headers = (o.contacts ?? [`<sip:${user}@192.0.2.10:5070>`]).map((c) => `Contact: ${c}`);
-  if (o.expires !== undefined) headers.push(`Expires: ${o.expires}`);
-  if (authorization !== undefined) headers.push(`Authorization: ${authorization}`);
-  const from = o.from ?? PHONE;
-  const before = s.net.sent.length;
-  s.net.inject(
-    requestText({
-      method: 'REGISTER',
-      uri: RURI,
-      via: `SIP/2.0/${from.transport} ${from.host}:${from.port};branch=z9hG4bKreg${++branchSeq};rport`,
-      from: `<sip:${user}@${DOMAIN}:${SERVER_PORT}>;tag=f${branchSeq}`,
-      to: `<sip:${user}@${DOMAIN}:${SERVER_PORT}>`,
-      callId: o.callId ?? `reg-${user}@192.0.2.10`,
-      cseq,
-      headers,
-    }),
-    from,
-  );
-  await flush();
-  const r = s.net.since(before).find((x) => isResponse(x.message));
-  assert.ok(r && isResponse(r.message), 'a response was sent');
-  return r.message;
-}
-
-/** REGISTER, 401, REGISTER with credentials (the challenge of `algorithm`); the final response. */
-async function register(s: FakeSetup, o: RegisterOpts = {}): Promise<SipResponse> {
-  const cseq = o.cseq ?? 1;
-  const challenge = await send(s, o, undefined, cseq);
-  assert.equal(challenge.status, 401);
-  const algorithm = o.algorithm ?? 'SHA-256';
-  const value = challenge.headers.getAll('WWW-Authenticate').find((v) => v.includes(`algorithm=${algorithm}`));
-  assert.ok(value, `a ${algorithm} challenge`);
-  const user = o.authUser ?? o.user ?? '1001';
-  const auth = credentials(value, {
-    user,
-    password: o.password ?? `pw${user}`,
-    method: 'REGISTER',
-    uri: RURI,
-  });
-  return send(s, o, auth, cseq + 1);
-}
+const RURI = `sip:${DOMAIN}:5060`;
 
 function contactsOf(r: SipResponse): string[] {
   return r.headers.getAll('Contact');

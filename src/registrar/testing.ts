@@ -176,3 +176,70 @@ export function isResponse(m: SipMessage): m is SipResponse {
 export function isRequest(m: SipMessage): m is SipRequest {
   return m.kind === 'request';
 }
+
+export const PHONE: Destination = { transport: 'UDP', host: '192.0.2.10', port: 5070 };
+const RURI = `sip:${DOMAIN}:${SERVER_PORT}`;
+
+export interface RegisterOpts {
+  user?: string;
+  password?: string;
+  authUser?: string;
+  contacts?: string[];
+  expires?: number | undefined;
+  callId?: string;
+  cseq?: number;
+  from?: Destination;
+  algorithm?: 'SHA-256' | 'MD5';
+}
+
+let branchSeq = 0;
+
+/** Sends one REGISTER; returns the response sent back for it. */
+export async function send(
+  s: FakeSetup,
+  o: RegisterOpts,
+  authorization?: string,
+  cseq = o.cseq ?? 1,
+): Promise<SipResponse> {
+  const user = o.user ?? '1001';
+  const headers = (o.contacts ?? [`<sip:${user}@192.0.2.10:5070>`]).map((c) => `Contact: ${c}`);
+  if (o.expires !== undefined) headers.push(`Expires: ${o.expires}`);
+  if (authorization !== undefined) headers.push(`Authorization: ${authorization}`);
+  const from = o.from ?? PHONE;
+  const before = s.net.sent.length;
+  s.net.inject(
+    requestText({
+      method: 'REGISTER',
+      uri: RURI,
+      via: `SIP/2.0/${from.transport} ${from.host}:${from.port};branch=z9hG4bKreg${++branchSeq};rport`,
+      from: `<sip:${user}@${DOMAIN}:${SERVER_PORT}>;tag=f${branchSeq}`,
+      to: `<sip:${user}@${DOMAIN}:${SERVER_PORT}>`,
+      callId: o.callId ?? `reg-${user}@192.0.2.10`,
+      cseq,
+      headers,
+    }),
+    from,
+  );
+  await flush();
+  const r = s.net.since(before).find((x) => isResponse(x.message));
+  if (r === undefined || !isResponse(r.message)) throw new Error('no response was sent');
+  return r.message;
+}
+
+/** REGISTER, 401, REGISTER with credentials (the challenge of `algorithm`); the final response. */
+export async function register(s: FakeSetup, o: RegisterOpts = {}): Promise<SipResponse> {
+  const cseq = o.cseq ?? 1;
+  const challenge = await send(s, o, undefined, cseq);
+  if (challenge.status !== 401) throw new Error(`expected 401, got ${challenge.status}`);
+  const algorithm = o.algorithm ?? 'SHA-256';
+  const value = challenge.headers.getAll('WWW-Authenticate').find((v) => v.includes(`algorithm=${algorithm}`));
+  if (value === undefined) throw new Error(`no ${algorithm} challenge`);
+  const user = o.authUser ?? o.user ?? '1001';
+  const auth = credentials(value, {
+    user,
+    password: o.password ?? `pw${user}`,
+    method: 'REGISTER',
+    uri: RURI,
+  });
+  return send(s, o, auth, cseq + 1);
+}
