@@ -71,7 +71,8 @@ async function bench(n: number) {
     rtpPortMin: 40000,
     rtpPortMax: 40000 + 4 * n + 100,
     onDropped: (legId, reason) => {
-      const key = `${legId.split('-')[0]}: ${reason.replace(/[0-9.:]+$/, '')}`;
+      const key = `${legId.split('-')[0]}: ${reason.replace(/[0-9.:]+\)?/g, '')}`;
+      if (process.env.BENCH_DEBUG && !dropped.has(key)) console.error(`first drop: ${legId} ${reason}`);
       dropped.set(key, (dropped.get(key) ?? 0) + 1);
     },
   });

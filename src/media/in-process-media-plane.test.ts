@@ -4,6 +4,12 @@ import { parseSessionDescription } from '../sdp/index.js';
 import { fixtureText } from '../sdp/test-fixtures.js';
 import { InProcessMediaPlane } from './in-process-media-plane.js';
 
+function parse(text: string) {
+  const r = parseSessionDescription(text);
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
 describe('InProcessMediaPlane negotiation (no media)', () => {
   const plane = new InProcessMediaPlane({ rtpAddress: '127.0.0.1', rtpPortMin: 34000, rtpPortMax: 34099 });
   after(async () => {
@@ -51,6 +57,58 @@ describe('InProcessMediaPlane negotiation (no media)', () => {
     const rtp = await plane.createRtpLeg();
     await assert.rejects(plane.applyOffer(rtp, 'garbage'), { code: 'MEDIA_BAD_SDP' });
     await assert.rejects(plane.applyOffer('nope', 'v=0\r\n'), { code: 'MEDIA_UNKNOWN_LEG' });
+    await plane.closeLeg(rtp);
+  });
+
+  test('browser call: early media, final answer, then a browser hold re-offer answered without an ICE restart', async () => {
+    const webrtc = await plane.createWebRtcLeg({ iceLite: true });
+    const rtp = await plane.createRtpLeg();
+    await plane.connect(webrtc, rtp);
+    const browserOffer = fixtureText('chromium-offer-audio.sdp');
+    await plane.applyOffer(webrtc, browserOffer);
+    const deviceOffer = parse(await plane.createOffer(rtp));
+    const port = deviceOffer.media[0]?.port;
+    const device = (version: number, direction: string) =>
+      `v=0\r\no=- 5 ${version} IN IP4 192.0.2.10\r\ns=Asterisk\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n` +
+      `m=audio 17552 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=${direction}\r\n`;
+    // 183 Session Progress with SDP (early media), then the 200 OK with the same SDP.
+    await plane.applyAnswer(rtp, device(1, 'sendrecv'));
+    const answer = parse(await plane.createAnswer(webrtc));
+    await plane.applyAnswer(rtp, device(1, 'sendrecv'));
+    assert.deepEqual(
+      answer.media[0]?.codecs.map((c) => `${c.payloadType} ${c.name}`),
+      ['0 PCMU', '126 telephone-event'],
+    );
+    assert.equal(answer.media[0]?.ice?.lite, true);
+    assert.equal(answer.media[0]?.dtls?.setup, 'active', 'werift takes the DTLS client role (RFC 5763 §5)');
+    assert.ok(answer.media[0]?.ssrc !== undefined, 'a=ssrc announced for BUNDLE demultiplexing');
+
+    // The browser puts the call on hold: sendonly re-offer (same ICE credentials on its side).
+    await plane.applyOffer(
+      webrtc,
+      browserOffer.replace('a=sendrecv', 'a=sendonly').replace(/^o=(\S+ \S+) 2/m, 'o=$1 3'),
+    );
+    const hold = parse(await plane.createOffer(rtp));
+    assert.equal(hold.media[0]?.direction, 'sendonly');
+    assert.equal(hold.media[0]?.port, port, 'same RTP port');
+    assert.equal(hold.origin.sessionVersion, deviceOffer.origin.sessionVersion + 1);
+    await plane.applyAnswer(rtp, device(2, 'recvonly'));
+    const holdAnswer = parse(await plane.createAnswer(webrtc));
+    assert.equal(holdAnswer.media[0]?.direction, 'recvonly');
+    assert.deepEqual(holdAnswer.media[0]?.ice, answer.media[0]?.ice, 'no ICE restart');
+    assert.deepEqual(holdAnswer.media[0]?.dtls, answer.media[0]?.dtls);
+    assert.equal(holdAnswer.origin.sessionId, answer.origin.sessionId);
+    assert.equal(holdAnswer.origin.sessionVersion, answer.origin.sessionVersion + 1);
+
+    // Parley resumes toward the device on its own: only the codec in use is offered.
+    const resume = parse(await plane.update(rtp, { direction: 'sendrecv' }));
+    assert.deepEqual(
+      resume.media[0]?.codecs.map((c) => c.name),
+      ['PCMU', 'telephone-event'],
+    );
+    assert.equal(resume.media[0]?.direction, 'sendrecv');
+    await plane.applyAnswer(rtp, device(3, 'sendrecv'));
+    await plane.closeLeg(webrtc);
     await plane.closeLeg(rtp);
   });
 });

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import {
   buildPayloadTypeMap,
   type Codec,
+  type Direction,
   deriveAnswer,
   deriveOffer,
   isTelephoneEvent,
@@ -315,6 +316,29 @@ export class InProcessMediaPlane implements MediaPlane {
       dtmfTowardA: dtmfToward(a),
       dtmfTowardB: dtmfToward(b),
     });
+  }
+
+  async update(legId: LegId, request: { direction: Direction }): Promise<string> {
+    const e = this.#entry(legId);
+    const { local, remote } = e.negotiated;
+    if (local === undefined || remote === undefined) {
+      throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] nothing negotiated to update`);
+    }
+    // Only the codecs in use, so that the answer cannot move this side off the other side's codec.
+    const media = local.map((m, i): LocalMedia => {
+      const theirs = remote[i]?.codecs ?? [];
+      const inUse = m.codecs.filter((c) =>
+        theirs.some((t) =>
+          isTelephoneEvent(c) ? isTelephoneEvent(t) && t.clockRate === c.clockRate : sameCodec(c, t),
+        ),
+      );
+      return inUse.length === 0
+        ? { ...m, codecs: [], direction: 'inactive' }
+        : { ...m, codecs: inUse, direction: request.direction };
+    });
+    const text = await this.#write(e, media, 'offer');
+    e.sentOffer = media;
+    return text;
   }
 
   async sendDtmf(legId: LegId, digits: string, durationMs = 100): Promise<boolean> {

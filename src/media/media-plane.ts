@@ -12,6 +12,7 @@
 // browser's ICE/DTLS transport is never restarted. Early media: applyAnswer may be called for a
 // provisional answer and again for the final one.
 
+import type { Direction } from '../sdp/index.js';
 import type { LegStats } from './media-leg.js';
 
 export type LegId = string;
@@ -49,6 +50,11 @@ export interface MediaPlane {
   applyAnswer(legId: LegId, sdp: string): Promise<void>;
   /** The answer to send on a leg for its pending remote offer, derived from the partner's answer. */
   createAnswer(legId: LegId): Promise<string>;
+  /**
+   * A re-offer on one leg decided by Parley itself (hold or resume toward that side only): the codecs in
+   * use, the given direction. Returns the offer; the answer comes back with applyAnswer.
+   */
+  update(legId: LegId, request: { direction: Direction }): Promise<string>;
   /** RFC 4733 digits generated toward a leg. Resolves false when the leg's peer has no telephone-event. */
   sendDtmf(legId: LegId, digits: string, durationMs?: number): Promise<boolean>;
   getStats(legId: LegId): Promise<LegStats>;

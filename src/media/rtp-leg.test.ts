@@ -76,7 +76,7 @@ describe('RtpLeg', () => {
     leg.onRtp = () => assert.fail('a packet from the intruder was delivered');
     intruder.send(rtp(2, 999), port, '127.0.0.1');
     assert.deepEqual(await within(dropped, 2000, 'the drop'), {
-      reason: 'RTP from an unexpected source',
+      reason: `RTP from an unexpected source (latched to 127.0.0.1:${portOf(device)})`,
       from: `127.0.0.1:${portOf(intruder)}`,
     });
     assert.equal(leg.stats().streams[0]?.unexpectedSourcePackets, 1);
@@ -86,6 +86,27 @@ describe('RtpLeg', () => {
     const echo = nextMessage(device);
     leg.sendRtp('audio', rtp(10, leg.localSsrc('audio')));
     assert.equal((await echo).msg.readUInt16BE(2), 10, 'replies go to the latched source');
+  });
+
+  test('a stray packet that arrives first does not capture the stream: the SDP address takes the latch over', async () => {
+    const { leg, port, device, intruder } = await setup();
+    leg.setRemote('audio', { address: '127.0.0.1', port: portOf(device), rtcpPort: undefined }, false);
+    const nextSeq = () =>
+      within(
+        new Promise<number>((resolve) => {
+          leg.onRtp = (_kind, _packet, header) => resolve(header.sequenceNumber);
+        }),
+        2000,
+        'a packet at the leg',
+      );
+    let got = nextSeq();
+    intruder.send(rtp(1, 999), port, '127.0.0.1');
+    assert.equal(await got, 1);
+    assert.deepEqual(leg.latchedTo('audio'), { address: '127.0.0.1', port: portOf(intruder) }, 'provisional latch');
+    got = nextSeq();
+    device.send(rtp(2), port, '127.0.0.1');
+    assert.equal(await got, 2);
+    assert.deepEqual(leg.latchedTo('audio'), { address: '127.0.0.1', port: portOf(device) }, 'the SDP address wins');
   });
 
   test('a new remote address from SDP unlatches; RTCP reports give jitter, loss and round-trip time', async () => {

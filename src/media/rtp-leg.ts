@@ -38,6 +38,8 @@ class RtpStream extends StreamState {
   remote: RemoteEndpoint | undefined;
   rtpLatch: Latch | undefined;
   rtcpLatch: Latch | undefined;
+  rtpLatchFromSdp = false;
+  rtcpLatchFromSdp = false;
   rtcpMux = false;
 
   constructor(
@@ -135,11 +137,20 @@ export class RtpLeg implements MediaLeg {
       return;
     }
     const latch = s.rtpLatch;
-    if (latch === undefined) {
+    const fromSdp = s.remote !== undefined && rinfo.port === s.remote.port && rinfo.address === s.remote.address;
+    // The first packet latches (NAT: the source is not what SDP says); a packet from exactly the SDP
+    // address overrides a latch learnt from some other source first (a stray packet to a reused port
+    // must not capture the stream), and that latch is final.
+    if (latch === undefined || (fromSdp && !s.rtpLatchFromSdp)) {
       s.rtpLatch = { address: rinfo.address, port: rinfo.port };
+      s.rtpLatchFromSdp = fromSdp;
     } else if (latch.port !== rinfo.port || latch.address !== rinfo.address) {
       s.unexpectedSourcePackets++;
-      this.#onDropped?.(s.kind, 'RTP from an unexpected source', `${rinfo.address}:${rinfo.port}`);
+      this.#onDropped?.(
+        s.kind,
+        `RTP from an unexpected source (latched to ${latch.address}:${latch.port})`,
+        `${rinfo.address}:${rinfo.port}`,
+      );
       return;
     }
     s.onReceived(h.ssrc, h.sequenceNumber, h.timestamp, h.payloadType, h.payloadLength, this.#clock.now());
@@ -154,10 +165,20 @@ export class RtpLeg implements MediaLeg {
       return;
     }
     const latch = s.rtcpLatch;
-    if (latch === undefined) s.rtcpLatch = { address: rinfo.address, port: rinfo.port };
-    else if (latch.port !== rinfo.port || latch.address !== rinfo.address) {
+    const expectedPort = s.rtcpMux
+      ? s.remote?.port
+      : (s.remote?.rtcpPort ?? (s.remote ? s.remote.port + 1 : undefined));
+    const fromSdp = rinfo.port === expectedPort && rinfo.address === s.remote?.address;
+    if (latch === undefined || (fromSdp && !s.rtcpLatchFromSdp)) {
+      s.rtcpLatch = { address: rinfo.address, port: rinfo.port };
+      s.rtcpLatchFromSdp = fromSdp;
+    } else if (latch.port !== rinfo.port || latch.address !== rinfo.address) {
       s.unexpectedSourcePackets++;
-      this.#onDropped?.(s.kind, 'RTCP from an unexpected source', `${rinfo.address}:${rinfo.port}`);
+      this.#onDropped?.(
+        s.kind,
+        `RTCP from an unexpected source (latched to ${latch.address}:${latch.port})`,
+        `${rinfo.address}:${rinfo.port}`,
+      );
       return;
     }
     const forward = s.onRtcp(parsed.packets, this.#clock.now());

@@ -119,7 +119,8 @@ function readMedia(s: sdpTransform.SessionDescription, m: sdpTransform.MediaDesc
         ? {
             ufrag,
             pwd,
-            lite: s.icelite !== undefined,
+            // RFC 8839 §5.3 puts a=ice-lite at session level; werift writes it in each m= section.
+            lite: s.icelite !== undefined || (m as { icelite?: string }).icelite !== undefined,
             candidates: (m.candidates ?? []).map(
               (c) =>
                 `${c.foundation} ${c.component} ${c.transport} ${c.priority} ${c.ip} ${c.port} typ ${c.type}` +
