@@ -34,8 +34,12 @@ async function established() {
   const call = alice.invite('bob', SDP);
   const [aliceSession] = (await once(call, 'accepted')) as [Session];
   const bs = await bobSession;
-  return { wire, aliceSession, bobSession: bs };
+  return { wire, clock, aliceSession, bobSession: bs };
 }
+
+const drain = async () => {
+  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+};
 
 describe('Session re-INVITE ordering (RFC 3261 §14.1)', () => {
   test("a re-INVITE asked for while the peer's re-INVITE awaits its ACK waits for the ACK, then goes", async () => {
@@ -61,5 +65,20 @@ describe('Session re-INVITE ordering (RFC 3261 §14.1)', () => {
     const second = await aliceSession.reinvite(SDP);
     assert.equal(second.status, 491);
     assert.equal((await first).status, 200);
+  });
+
+  test('UPDATE glare (RFC 3311 §5.2): both offer at once, both get 491, both succeed after the back-off', async () => {
+    const { wire, aliceSession, bobSession, clock } = await established();
+    aliceSession.on('offer', (o) => o.accept(SDP));
+    bobSession.on('offer', (o) => o.accept(SDP));
+    const ra = aliceSession.update(SDP);
+    const rb = bobSession.update(SDP);
+    await drain();
+    assert.equal(wire.lines.filter((l) => l.endsWith(' 491')).length, 2);
+    clock.tick(2_000); // Bob (not the Call-ID owner) retries within 0-2 s
+    assert.equal((await rb).status, 200);
+    await drain();
+    clock.tick(2_000); // Alice within 2.1-4 s
+    assert.equal((await ra).status, 200);
   });
 });

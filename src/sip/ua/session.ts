@@ -4,12 +4,13 @@
 //   Confirmed ──── bye() / BYE received / session timer / 2xx never ACKed ────▶ Terminated
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { TimerHandle } from '../clock.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { SipError } from '../errors.js';
 import type { SipRequest, SipResponse } from '../message/message.js';
+import { AckSender } from './ack-sender.js';
 import { ALLOWED_METHODS, type UaContext } from './context.js';
 import { type DtmfTone, formatDtmfRelay, parseDtmfInfo } from './dtmf.js';
+import { GlareBackoff } from './glare-backoff.js';
 import { createResponse } from './message-factory.js';
 import type { ServerTransactionPort } from './network.js';
 import { type IncomingRefer, ReferHandler, type ReferProgress } from './refer.js';
@@ -70,18 +71,18 @@ export interface SessionOptions {
 export class Session extends EventEmitter<SessionEvents> {
   readonly dialog: Dialog;
   private readonly ctx: UaContext;
-  private readonly isCallIdOwner: boolean;
   private current: SessionState = 'Confirmed';
   /** §14.1: at most one INVITE transaction of ours pending in the dialog. */
   private outgoingInvite = false;
+  /** Our UPDATE with an offer awaits its answer (RFC 3311 §5.1). */
+  private outgoingOffer = false;
   /** A reinvite() call is in progress (including its 491 back-off). */
   private reinviting = false;
   private incomingInvite: { seq: number; retransmitter: Uas2xxRetransmitter | undefined } | undefined;
-  private readonly acks = new Map<number, SipRequest>();
   /** reinvite() calls waiting for the peer's INVITE transaction to complete (§14.1). */
   private inviteWaiters: (() => void)[] = [];
-  /** Back-off timers with the resolver of the wait they end (the session's end releases them too). */
-  private readonly timers = new Map<TimerHandle, () => void>();
+  private readonly backoff: GlareBackoff;
+  private readonly acker: AckSender;
   private readonly refer: ReferHandler;
   private sessionTimer: SessionTimer | undefined;
 
@@ -89,7 +90,8 @@ export class Session extends EventEmitter<SessionEvents> {
     super();
     this.ctx = o.ctx;
     this.dialog = o.dialog;
-    this.isCallIdOwner = o.isCallIdOwner;
+    this.backoff = new GlareBackoff(o.ctx.clock, o.isCallIdOwner);
+    this.acker = new AckSender(o.ctx, o.dialog);
     this.refer = new ReferHandler(this, o.ctx);
     if (o.sessionTimer !== undefined) this.startSessionTimer(o.sessionTimer.interval, o.sessionTimer.refresher);
   }
@@ -119,7 +121,7 @@ export class Session extends EventEmitter<SessionEvents> {
       sendWithAuth(this.ctx, req, () => this.dialog.nextSeq(), {
         response: (res, sent) => {
           if (res.status < 200) return;
-          if (method === 'INVITE' && res.status < 300) this.ackInvite(sent, res);
+          if (method === 'INVITE' && res.status < 300) this.acker.ack(sent);
           if ((method === 'INVITE' || method === 'UPDATE') && res.status < 300) this.dialog.refreshTarget(res.headers);
           if (res.status === 481 || res.status === 408)
             this.end({ by: 'error', reason: res.reason, status: res.status });
@@ -166,14 +168,7 @@ export class Session extends EventEmitter<SessionEvents> {
           return r;
         }
         // No INVITE transaction of ours is pending during the back-off: the peer's re-INVITE may come in.
-        const ms = this.isCallIdOwner ? randomInt(210, 401) * 10 : randomInt(0, 201) * 10;
-        await new Promise<void>((resolve) => {
-          const t = this.ctx.clock.setTimeout(() => {
-            this.timers.delete(t);
-            resolve();
-          }, ms);
-          this.timers.set(t, resolve);
-        });
+        await this.backoff.wait();
         if (this.isTerminated()) return { status: 481, reason: 'Session terminated', body: Buffer.alloc(0) };
       }
     } finally {
@@ -183,9 +178,22 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** RFC 3311 UPDATE with an offer (or none, as a session refresh). */
   async update(offer?: Buffer): Promise<RequestOutcome> {
-    const r = await this.request('UPDATE', { body: offer, headers: this.sessionTimerHeaders() });
-    if (r.status < 300) this.sessionTimer?.refreshed();
-    return r;
+    const withOffer = offer !== undefined && offer.length > 0;
+    for (;;) {
+      // RFC 3311 §5.1: an UPDATE with an offer while an offer of ours is outstanding would collide.
+      if (withOffer) this.outgoingOffer = true;
+      let r: RequestOutcome;
+      try {
+        r = await this.request('UPDATE', { body: offer, headers: this.sessionTimerHeaders() });
+      } finally {
+        if (withOffer) this.outgoingOffer = false;
+      }
+      if (r.status < 300) this.sessionTimer?.refreshed();
+      // RFC 3311 §5.2: a 491 is retried after the back-off of RFC 3261 §14.1.
+      if (r.status !== 491 || this.isTerminated()) return r;
+      await this.backoff.wait();
+      if (this.isTerminated()) return { status: 481, reason: 'Session terminated', body: Buffer.alloc(0) };
+    }
   }
 
   info(contentType: string, body: Buffer): Promise<RequestOutcome> {
@@ -259,31 +267,14 @@ export class Session extends EventEmitter<SessionEvents> {
     }
   }
 
-  /** §13.2.2.4: the 2xx to our re-INVITE, and each retransmission of it, gets the same ACK. */
-  private ackInvite(invite: SipRequest, res: SipResponse): void {
-    const seq = Number((invite.headers.get('CSeq') ?? '').split(/\s+/)[0]);
-    let ack = this.acks.get(seq);
-    if (ack === undefined) {
-      ack = this.dialog.createRequest('ACK', { cseq: seq });
-      for (const v of invite.headers.getAll('Authorization')) ack.headers.append('Authorization', v);
-      for (const v of invite.headers.getAll('Proxy-Authorization')) ack.headers.append('Proxy-Authorization', v);
-      this.acks.set(seq, ack);
-      this.ctx.network.sendAck(ack);
-    } else {
-      ack.headers.removeFirst('Via');
-      this.ctx.network.sendAck(ack);
-    }
-    this.ctx.logger.debug({ status: res.status, cseq: seq }, 'ACK for 2xx');
-  }
-
   /** The 2xx retransmissions of the initial INVITE, routed here once the session exists. */
-  receive2xxRetransmission(res: SipResponse, invite: SipRequest): void {
-    this.ackInvite(invite, res);
+  receive2xxRetransmission(_res: SipResponse, invite: SipRequest): void {
+    this.acker.ack(invite);
   }
 
   /** Remembers the ACK sent for the initial INVITE so that 2xx retransmissions get it again. */
   rememberAck(seq: number, ack: SipRequest): void {
-    this.acks.set(seq, ack);
+    this.acker.remember(seq, ack);
   }
 
   /** The initial INVITE's 2xx we retransmit until ACK (UAS side, §13.3.1.4). */
@@ -310,6 +301,16 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private receiveOffer(req: SipRequest, tx: ServerTransactionPort): void {
     const method = req.method as 'INVITE' | 'UPDATE';
+    // RFC 3311 §5.2: "If an UPDATE is received that contains an offer, and the UAS has generated an offer (in an
+    // UPDATE, PRACK or INVITE) to which it has not yet received an answer, the UAS MUST reject the UPDATE with a
+    // 491"; RFC 3261 §14.2 likewise for a re-INVITE while ours is pending.
+    if (
+      (method === 'UPDATE' && req.body.length > 0 && (this.outgoingOffer || this.outgoingInvite)) ||
+      (method === 'INVITE' && this.outgoingOffer)
+    ) {
+      tx.respond(createResponse(req, 491));
+      return;
+    }
     if (method === 'INVITE') {
       // §14.2: "A UAS that receives a second INVITE before it sends the final response to a first INVITE with a
       // lower CSeq ... MUST return a 500 ... with a Retry-After"; one while ours is pending gets 491.
@@ -393,11 +394,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.incomingInvite?.retransmitter?.stop();
     this.incomingInvitesDone();
     this.sessionTimer?.stop();
-    for (const [t, release] of this.timers) {
-      this.ctx.clock.clearTimeout(t);
-      release();
-    }
-    this.timers.clear();
+    this.backoff.release();
     this.emit('terminated', info);
   }
 }
