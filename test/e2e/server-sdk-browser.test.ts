@@ -35,7 +35,7 @@ const SDK_SCENARIO = `(async () => {
     out.loginError = { field: e.field, message: e.message };
   }
   const seen = [];
-  const session = P.createSession({ sipOptions: { login: '1001', domain: '127.0.0.1', registerRequired: false } });
+  const session = P.createSession({ sipOptions: { login: '1001', domain: '127.0.0.1', transport: 'tcp', registerRequired: false } });
   for (const st of Object.values(P.SESSION_STATUS)) if (st !== 'INCOMING_CALL') session.on(st, () => seen.push(st));
   await new Promise((resolve, reject) => {
     session.on(P.SESSION_STATUS.ESTABLISHED, resolve);

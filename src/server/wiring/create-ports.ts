@@ -1,20 +1,35 @@
-// The SIP and media ports the server runs with. This is where the real user agent (src/sip) and media plane
-// (src/media) plug in, behind the interfaces of ../ports.ts.
+// The SIP and media ports the server runs with: the user agents of src/sip (one per account, on sipHost) and
+// the in-process media plane of src/media (mediaIp, mediaPorts), behind the interfaces of ../ports.ts.
 import type { Logger } from 'pino';
+import { InProcessMediaPlane } from '../../media/in-process-media-plane.js';
 import type { ParleyConfig } from '../config/settings.js';
 import type { MediaPort, SipPort } from '../ports.js';
-import { UnwiredMediaPort, UnwiredSipPort } from './unwired-ports.js';
+import { MediaPlanePort } from './media-plane-port.js';
+import { SipStackPort } from './sip-stack-port.js';
 
 export interface Ports {
   sip: SipPort;
   media: MediaPort;
-  /** Stops the SIP transports and the media plane. Idempotent. */
+  /** Stops the media plane. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function createPorts(_config: ParleyConfig, log: Logger): Promise<Ports> {
-  // TODO(issue 5): wire the src/sip UserAgent (on sipHost:sipPort) and the src/media MediaPlane (mediaIp,
-  // mediaPorts) here once they are committed.
-  log.warn('the SIP stack and media plane are not wired yet: registrations and calls are refused with 503');
-  return { sip: new UnwiredSipPort(), media: new UnwiredMediaPort(), close: async () => undefined };
+export async function createPorts(config: ParleyConfig, log: Logger): Promise<Ports> {
+  const plane = new InProcessMediaPlane({
+    rtpAddress: config.mediaIp,
+    rtpPortMin: config.mediaPorts.min,
+    rtpPortMax: config.mediaPorts.max,
+    onDropped: (legId, reason) => log.debug({ legId, reason }, 'media packet dropped'),
+  });
+  const media = new MediaPlanePort(plane, log.child({ part: 'media' }));
+  const sip = new SipStackPort({ host: config.sipHost, log: log.child({ part: 'sip' }) });
+  let closing: Promise<void> | undefined;
+  return {
+    sip,
+    media,
+    close: () => {
+      closing ??= plane.close();
+      return closing;
+    },
+  };
 }

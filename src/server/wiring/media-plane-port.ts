@@ -1,0 +1,193 @@
+// MediaPort on top of the media plane of src/media (its leg-based MediaPlane interface): each call gets a
+// WebRTC leg and an RTP leg, connected, and the port's "offer from one side, offer for the other" steps are
+// the plane's applyOffer/createOffer/applyAnswer/createAnswer on the two legs.
+//
+// The WebRTC leg is ICE-lite (RFC 8445 §2.5): the browser, a full agent, finds the path with its checks to
+// the candidates in our SDP, so its trickled candidates are not needed here and are only counted.
+import type { Logger } from 'pino';
+import type { LegId, MediaPlane, MediaPlaneEvents } from '../../media/media-plane.js';
+import type { IceCandidate } from '../../protocol/common.js';
+import type {
+  MediaDirection,
+  MediaMetrics,
+  MediaPort,
+  MediaSession,
+  MediaSessionHandlers,
+  MediaSessionOptions,
+  MediaSessionStats,
+} from '../ports.js';
+
+export class MediaPlanePort implements MediaPort {
+  readonly #plane: MediaPlane;
+  readonly #log: Logger;
+  /** Sessions by the id of each of their legs, to route the plane's events. */
+  readonly #byLeg = new Map<LegId, PlaneMediaSession>();
+  #opened = 0;
+  #open = 0;
+
+  constructor(plane: MediaPlane, log: Logger) {
+    this.#plane = plane;
+    this.#log = log;
+    plane.on('connected', (e) => this.#byLeg.get(e.legId)?.onConnected(e.legId));
+    plane.on('failed', (e) => this.#byLeg.get(e.legId)?.onFailed(e));
+    plane.on('dtmf', (e) => this.#byLeg.get(e.legId)?.onDtmf(e));
+  }
+
+  async createSession(options: MediaSessionOptions, handlers: MediaSessionHandlers): Promise<MediaSession> {
+    const webrtc = await this.#plane.createWebRtcLeg({ iceLite: true });
+    let rtp: LegId;
+    try {
+      rtp = await this.#plane.createRtpLeg();
+      await this.#plane.connect(webrtc, rtp);
+    } catch (e) {
+      await this.#plane.closeLeg(webrtc);
+      throw e;
+    }
+    const session = new PlaneMediaSession(
+      this.#plane,
+      { webrtc, rtp },
+      handlers,
+      this.#log.child({ callId: options.callId }),
+      () => {
+        this.#byLeg.delete(webrtc);
+        this.#byLeg.delete(rtp);
+        this.#open--;
+      },
+    );
+    this.#byLeg.set(webrtc, session);
+    this.#byLeg.set(rtp, session);
+    this.#opened++;
+    this.#open++;
+    return session;
+  }
+
+  metrics(): MediaMetrics {
+    return { sessions: this.#open, packetsForwarded: 0, packetsLost: 0 };
+  }
+
+  get sessionsOpened(): number {
+    return this.#opened;
+  }
+}
+
+class PlaneMediaSession implements MediaSession {
+  readonly #plane: MediaPlane;
+  readonly #legs: { webrtc: LegId; rtp: LegId };
+  readonly #handlers: MediaSessionHandlers;
+  readonly #log: Logger;
+  readonly #onClose: () => void;
+  /** The answer the browser got: a later SIP answer (the 2xx after a 183) updates only the RTP leg. */
+  #browserAnswer: string | undefined;
+  #candidates = 0;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    plane: MediaPlane,
+    legs: { webrtc: LegId; rtp: LegId },
+    handlers: MediaSessionHandlers,
+    log: Logger,
+    onClose: () => void,
+  ) {
+    this.#plane = plane;
+    this.#legs = legs;
+    this.#handlers = handlers;
+    this.#log = log;
+    this.#onClose = onClose;
+  }
+
+  async offerFromWebRtc(sdp: string): Promise<string> {
+    await this.#plane.applyOffer(this.#legs.webrtc, sdp);
+    return this.#plane.createOffer(this.#legs.rtp);
+  }
+
+  async answerFromRtp(sdp: string): Promise<string> {
+    await this.#plane.applyAnswer(this.#legs.rtp, sdp);
+    this.#browserAnswer ??= await this.#plane.createAnswer(this.#legs.webrtc);
+    return this.#browserAnswer;
+  }
+
+  async offerFromRtp(sdp: string): Promise<string> {
+    await this.#plane.applyOffer(this.#legs.rtp, sdp);
+    return this.#plane.createOffer(this.#legs.webrtc);
+  }
+
+  async answerFromWebRtc(sdp: string): Promise<string> {
+    await this.#plane.applyAnswer(this.#legs.webrtc, sdp);
+    return this.#plane.createAnswer(this.#legs.rtp);
+  }
+
+  async createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string> {
+    // The plane derives every offer from one pending on the partner leg; a re-offer of the RTP leg alone
+    // (hold from the browser, a REFER followed) needs a plane call it does not have yet.
+    throw Object.assign(
+      new Error(`re-offer of the RTP leg (${options.direction}) is not supported by the media plane yet`),
+      {
+        code: 'MEDIA_NOT_SUPPORTED',
+      },
+    );
+  }
+
+  async applyRtpAnswer(sdp: string): Promise<void> {
+    await this.#plane.applyAnswer(this.#legs.rtp, sdp);
+  }
+
+  async reofferFromRtp(_sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }> {
+    throw Object.assign(
+      new Error('a re-offer from the SIP side without renegotiating the browser is not supported yet'),
+      {
+        code: 'MEDIA_NOT_SUPPORTED',
+      },
+    );
+  }
+
+  async addWebRtcCandidate(candidate: IceCandidate | null): Promise<void> {
+    // ICE-lite: the browser's checks bring its addresses; its candidates are counted for the logs only.
+    if (candidate) this.#candidates++;
+    else this.#log.debug({ candidates: this.#candidates }, 'browser finished gathering');
+  }
+
+  async sendDtmf(digits: string, durationMs: number): Promise<void> {
+    const sent = await this.#plane.sendDtmf(this.#legs.rtp, digits, durationMs);
+    if (!sent)
+      throw Object.assign(new Error('the SIP side did not negotiate telephone-event (RFC 4733)'), {
+        code: 'MEDIA_NO_DTMF',
+      });
+  }
+
+  async stats(): Promise<MediaSessionStats> {
+    const [w, r] = await Promise.all([this.#plane.getStats(this.#legs.webrtc), this.#plane.getStats(this.#legs.rtp)]);
+    const sum = (s: typeof w, key: 'packetsReceived' | 'packetsLost') => s.streams.reduce((n, x) => n + x[key], 0);
+    const codec = (kind: 'audio' | 'video') => r.streams.find((x) => x.kind === kind)?.codec;
+    const audioCodec = codec('audio');
+    const videoCodec = codec('video');
+    return {
+      ...(audioCodec ? { audioCodec } : {}),
+      ...(videoCodec ? { videoCodec } : {}),
+      packetsFromWebRtc: sum(w, 'packetsReceived'),
+      packetsFromRtp: sum(r, 'packetsReceived'),
+      packetsLost: sum(w, 'packetsLost') + sum(r, 'packetsLost'),
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#onClose();
+      await Promise.all([this.#plane.closeLeg(this.#legs.webrtc), this.#plane.closeLeg(this.#legs.rtp)]);
+    })();
+    return this.#closing;
+  }
+
+  onConnected(legId: LegId): void {
+    if (legId === this.#legs.webrtc) this.#handlers.onStateChange('connected');
+  }
+
+  onFailed(e: MediaPlaneEvents['failed']): void {
+    this.#log.warn({ legId: e.legId, code: e.code, reason: e.reason }, 'media leg failed');
+    this.#handlers.onStateChange('failed');
+  }
+
+  onDtmf(e: MediaPlaneEvents['dtmf']): void {
+    // Digits from the SIP side go to the browser; the bridge relays the browser's own to the SIP side.
+    if (e.legId === this.#legs.rtp) this.#handlers.onDtmf(e.digit, e.durationMs);
+  }
+}
