@@ -42,12 +42,15 @@ const RULES: Record<string, Rule> = {
   },
 };
 
+/** Test files and test-only support beside the code: tests may use what the product may not (fast-check, node:fs). */
+const TEST_ONLY = /(\.test|\.test-support)\.ts$|^testing\.ts$|^test-fixtures\.ts$/;
+
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|mts)$/.test(entry) && !/\.test\.ts$/.test(entry) && !entry.endsWith('.d.ts')) out.push(path);
+    else if (/\.(ts|mts)$/.test(entry) && !TEST_ONLY.test(entry) && !entry.endsWith('.d.ts')) out.push(path);
   }
   return out;
 }
