@@ -64,6 +64,11 @@ export class LocalIdentity {
     return uri.port === undefined || this.ports.has(uri.port);
   }
 
+  /** True when host and port are one of this server's own listening addresses. */
+  isOwnAddress(host: string, port: number): boolean {
+    return this.isLocalHost(host) && this.ports.has(port);
+  }
+
   /** §16.4: the URI is this proxy's own address (a Route or Record-Route we wrote). */
   isUs(uri: SipUri): boolean {
     if (uri.scheme === 'tel' || uri.user !== undefined) return false;

@@ -172,6 +172,10 @@ export class Registrar {
     // A REGISTER without Contact is a query: the 200 lists the bindings (§10.2.3).
     const contacts = list.contacts;
     for (const c of contacts) {
+      // A binding to this server itself would make the proxy forward to itself until Max-Forwards runs out.
+      if (this.o.identity.isOwnAddress(c.parsed.host, c.parsed.port ?? (c.parsed.scheme === 'sips' ? 5061 : 5060))) {
+        return new RegistrarError('REGISTRAR_BAD_CONTACT', `Contact ${c.uri} is this server`, { status: 400 });
+      }
       const unreachable = await checkReachable(c, this.o.resolveHost);
       if (unreachable !== undefined) return unreachable;
     }

@@ -121,16 +121,19 @@ export class StatefulProxy {
       if (!viaUs || next === undefined) return answer(403, 'Relaying Denied');
       return [{ uri: fwd.uri, destination: uriDestination(next) }];
     }
-    if (this.o.identity.isOurDomain(ruri.value) && ruri.value.user !== undefined) {
-      return this.domainTargets(request, fwd, ruri.value.user, answer);
-    }
     if (ruri.value.user === undefined && this.o.identity.isUs(ruri.value)) {
       // A request to the server itself (no user): OPTIONS is a keep-alive or capability query.
       return request.method === 'OPTIONS' ? answer(200, 'OK', [['Allow', ALLOW]]) : answer(404, 'Not Found');
     }
-    // Another domain. Forwarded only along a route set through us, or to a contact registered here (an
-    // in-dialog request to a registered device); never as an open relay.
+    // An in-dialog request is not retargeted (§12.2: its Request-URI is the remote target, a contact): it goes
+    // to the flow the contact registered from, else to the URI itself along the route set through us.
     const flow = this.flowOfContact(ruri.value);
+    if (hasToTag(request) && flow !== undefined) return [{ uri: fwd.uri, destination: flow }];
+    if (this.o.identity.isOurDomain(ruri.value) && ruri.value.user !== undefined) {
+      return this.domainTargets(request, fwd, ruri.value.user, answer);
+    }
+    // Another domain. Forwarded only along a route set through us, or to a contact registered here; never as an
+    // open relay.
     if (!viaUs && flow === undefined) return answer(403, 'Relaying Denied');
     return [{ uri: fwd.uri, destination: flow ?? uriDestination(ruri.value) }];
   }
@@ -255,10 +258,13 @@ export class StatefulProxy {
       const next = routeUri(routes[0]!);
       if (viaUs && next !== undefined) destination = uriDestination(next);
     } else {
+      // The remote target of the dialog: a registered contact's flow, else the URI along our route set. An
+      // AOR of the domain or our own address is nowhere an ACK can go.
       const ruri = parseUri(fwd.uri);
-      if (ruri.ok && !this.o.identity.isOurDomain(ruri.value) && !this.o.identity.isUs(ruri.value)) {
-        const flow = this.flowOfContact(ruri.value);
-        if (viaUs || flow !== undefined) destination = flow ?? uriDestination(ruri.value);
+      const flow = ruri.ok ? this.flowOfContact(ruri.value) : undefined;
+      if (flow !== undefined) destination = flow;
+      else if (ruri.ok && viaUs && !this.o.identity.isOurDomain(ruri.value) && !this.o.identity.isUs(ruri.value)) {
+        destination = uriDestination(ruri.value);
       }
     }
     if (destination === undefined) {
