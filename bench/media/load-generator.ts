@@ -49,9 +49,11 @@ const counts = { toPlaneSrtp: 0, toPlaneRtp: 0, fromPlaneSrtp: 0, fromPlaneRtp: 
 
 const reply = (m: GeneratorReply) => process.send?.(m);
 
+/** Send time, call index, and whether the packet belongs to the measured window (counted wherever it lands). */
 function stamp(buf: Buffer, offset: number, index: number): void {
   buf.writeDoubleBE(performance.now(), offset);
   buf.writeUInt32BE(index, offset + 8);
+  buf[offset + 12] = measuring ? 1 : 0;
 }
 
 async function create(index: number): Promise<void> {
@@ -78,7 +80,7 @@ async function create(index: number): Promise<void> {
   };
   calls.set(index, call);
   device.on('message', (msg) => {
-    if (!measuring || msg.length < 12 + 12) return;
+    if (msg.length < 12 + 13 || msg[12 + 12] !== 1) return;
     counts.fromPlaneRtp++;
     latency.srtpToRtp.push(performance.now() - msg.readDoubleBE(12));
   });
@@ -103,10 +105,11 @@ async function answer(index: number, sdp: string, rtpPort: number): Promise<void
     call.srtpReady = true;
     dtls.iceTransport.connection.onData.subscribe((data: Buffer) => {
       const b0 = data[0] ?? 0;
-      if (!measuring || b0 < 128 || b0 > 191) return;
+      if (b0 < 128 || b0 > 191) return;
       const pt = data[1] ?? 0;
       if (pt >= 192 && pt <= 223) return; // RTCP
       const plain = dtls.srtp.decrypt(data);
+      if (plain[12 + 12] !== 1) return;
       counts.fromPlaneSrtp++;
       latency.rtpToSrtp.push(performance.now() - plain.readDoubleBE(12));
     });
@@ -167,7 +170,11 @@ async function run(durationMs: number, warmupMs: number): Promise<void> {
         tick();
         n++;
       }
-      if (now >= warmupMs + durationMs + 500) return resolve();
+      // Stop sending at the window's end, and give the last measured packets a second to land.
+      if (now >= warmupMs + durationMs) {
+        setTimeout(resolve, 1000);
+        return;
+      }
       setTimeout(step, Math.max(0, n * 20 - (performance.now() - start)));
     };
     step();

@@ -10,7 +10,7 @@
 //    credentials, candidates and DTLS fingerprint (the same ones on every re-offer: no ICE restart).
 // Incoming RTP is demultiplexed to audio/video by payload type (RFC 8843 §9.2: unique within a BUNDLE).
 
-import { RTCPeerConnection, RTCRtpCodecParameters, RtpPacket } from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpPacket, RtpHeader as WeriftRtpHeader } from 'werift';
 import {
   type DtlsParameters,
   type IceParameters,
@@ -343,8 +343,22 @@ export class WebRtcLeg implements MediaLeg {
     const dtls = this.#dtls;
     if (dtls === undefined || !this.#srtpReady || this.#closed) return;
     this.#streams.get(kind)?.onSent(packet, this.#clock.now());
-    const rtp = RtpPacket.deSerialize(packet);
-    void dtls.sendRtp(rtp.payload, rtp.header);
+    const b0 = packet[0] ?? 0;
+    if ((b0 & 0x3f) !== 0 || packet.length < 12) {
+      // Padding, extension or CSRCs: let werift read the whole header.
+      const rtp = RtpPacket.deSerialize(packet);
+      void dtls.sendRtp(rtp.payload, rtp.header);
+      return;
+    }
+    // The common case, a 12-byte header: werift's bit-level deSerialize costs more than building it.
+    const header = new WeriftRtpHeader({
+      marker: ((packet[1] ?? 0) & 0x80) !== 0,
+      payloadType: (packet[1] ?? 0) & 0x7f,
+      sequenceNumber: packet.readUInt16BE(2),
+      timestamp: packet.readUInt32BE(4),
+      ssrc: packet.readUInt32BE(8),
+    });
+    void dtls.sendRtp(packet.subarray(12), header);
   }
 
   sendRtcp(kind: StreamKind, packet: Buffer): void {
