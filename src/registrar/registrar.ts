@@ -113,12 +113,10 @@ export class Registrar {
         break;
     }
     // Step 4: "the registrar MUST determine if the authenticated user is authorized to modify registrations
-    // for this address-of-record". Each user may register its own AOR only.
+    // for this address-of-record". Each user may register its own AOR only. Step 5 (an AOR the domain does not
+    // have: 404) is settled by then: a user that authenticated is a user of the domain.
     if (outcome.user !== user || !identity.isOurDomain(toUri.value))
       return { user, response: answer(403, 'Forbidden') };
-    // Step 5: "If the address-of-record is not valid for the domain in the Request-URI, the registrar MUST send a
-    // 404". Reached only when an authenticated user names another AOR, refused above: every user here has one.
-    if (!this.o.users.has(user)) return { user, response: answer(this.o.policy.unknownUserStatus) };
 
     const result = await this.updateBindings(request, source, user, toUri.value.host);
     if (result instanceof RegistrarError) {

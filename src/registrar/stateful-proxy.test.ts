@@ -424,6 +424,31 @@ describe('StatefulProxy (RFC 3261 §16) on a fake network', () => {
     await s.server.close();
   });
 
+  test('a contact registered over TCP is reached on its connection while open, else at its own address', async () => {
+    const s = await fakeServer();
+    const flow: Destination = { transport: 'TCP', host: '192.0.2.30', port: 41000 };
+    s.net.emit('connectionOpened', 'conn-7', flow);
+    await register(s, {
+      user: '1002',
+      contacts: ['<sip:1002@192.0.2.30:5062;transport=tcp>'],
+      from: { ...flow, connectionId: 'conn-7' },
+    });
+    const dest = async () => {
+      const before = s.net.sent.length;
+      s.net.inject(
+        inviteText({ from: '<sip:alice@example.com>;tag=x', callId: `tcp${++seq}`, branch: `z9hG4bKt${seq}`, cseq: 1 }),
+        CALLER,
+      );
+      await flush();
+      const sent = s.net.since(before).find((x) => isRequest(x.message) && x.message.method === 'INVITE');
+      return sent?.to;
+    };
+    assert.deepEqual(await dest(), flow);
+    s.net.emit('connectionClosed', 'conn-7', flow);
+    assert.deepEqual(await dest(), { transport: 'TCP', host: '192.0.2.30', port: 5062 });
+    await s.server.close();
+  });
+
   test('a local service takes the requests for its numbers', async () => {
     const gateway: Destination = { transport: 'UDP', host: '127.0.0.1', port: 5090 };
     const s = await setup({ services: [routeUsersTo('echo', ['600'], (u) => `sip:${u}@127.0.0.1:5090`)] });

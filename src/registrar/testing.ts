@@ -188,7 +188,7 @@ export interface RegisterOpts {
   expires?: number | undefined;
   callId?: string;
   cseq?: number;
-  from?: Destination;
+  from?: Destination & { connectionId?: string };
   algorithm?: 'SHA-256' | 'MD5';
 }
 
