@@ -5,6 +5,7 @@
 //   UDP/TCP ─► TransportLayer ─► REGISTER rate limit ─► TransactionLayer ─┬─► Registrar ─► LocationService
 //                                                                         └─► Proxy ◄──────────┘
 
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { DigestAlgorithm } from '../sip/auth/digest-algorithm.js';
 import { type Clock, RealClock } from '../sip/clock.js';
@@ -237,7 +238,10 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
 
   /** A 503 outside any transaction: a flood should not cost a transaction each (§21.5.4 Retry-After). */
   private rejectStateless(request: SipRequest, source: MessageSource, retryAfter: number): void {
-    const r = createResponse(request, 503, 'Service Unavailable', { headers: [['Retry-After', String(retryAfter)]] });
+    const r = createResponse(request, 503, 'Service Unavailable', {
+      toTag: randomBytes(6).toString('hex'),
+      headers: [['Retry-After', String(retryAfter)]],
+    });
     this.transport
       ?.sendResponse(r, source)
       .catch((e: unknown) => this.logger.warn({ err: e, source: source.host }, '503 not sent'));
@@ -266,7 +270,7 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
       (e: unknown) => {
         // register() answers every failure itself; reaching here is a bug, answered 500 and logged.
         this.logger.error({ err: e }, 'REGISTER processing threw');
-        tx.respond(createResponse(request, 500, 'Server Internal Error', { toTag: 'err' }));
+        tx.respond(createResponse(request, 500, 'Server Internal Error', { toTag: randomBytes(6).toString('hex') }));
       },
     );
   }

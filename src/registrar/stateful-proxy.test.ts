@@ -424,6 +424,29 @@ describe('StatefulProxy (RFC 3261 §16) on a fake network', () => {
     await s.server.close();
   });
 
+  test('a 2xx retransmitted after the transactions ended is forwarded statelessly (§16.7); a foreign one dropped', async () => {
+    const s = await setup();
+    const c = await call(s);
+    const mobile = c.branches.get(MOBILE.port)!;
+    await reply(s, mobile, 200, MOBILE, 'mobile');
+    s.clock.tick(64 * 500 + 1); // Timers M and L (64*T1): both transactions are gone
+    let before = s.net.sent.length;
+    await reply(s, mobile, 200, MOBILE, 'mobile');
+    const again = upstream(s.net.since(before));
+    assert.deepEqual(
+      again.map((r) => r.status),
+      [200],
+    );
+    assert.equal(again[0]!.headers.getAll('Via').length, 1);
+    const foreign = createResponse(mobile, 200, undefined, { toTag: 'm' });
+    foreign.headers.removeFirst('Via');
+    before = s.net.sent.length;
+    s.net.inject(serializeMessage(foreign).toString('utf8'), MOBILE);
+    await flush();
+    assert.deepEqual(s.net.since(before), []);
+    await s.server.close();
+  });
+
   test('a contact registered over TCP is reached on its connection while open, else at its own address', async () => {
     const s = await fakeServer();
     const flow: Destination = { transport: 'TCP', host: '192.0.2.30', port: 41000 };

@@ -285,12 +285,8 @@ export class StatefulProxy {
   receiveStrayResponse(response: SipResponse): void {
     const top = parseVia(response.headers.get('Via') ?? '');
     const via = top.ok ? top.value[0] : undefined;
-    if (
-      via === undefined ||
-      !this.o.identity.isLocalHost(via.host) ||
-      response.status < 200 ||
-      response.status >= 300
-    ) {
+    const ours = via !== undefined && this.o.identity.isOwnAddress(via.host, via.port ?? 5060);
+    if (!ours || response.status < 200 || response.status >= 300) {
       this.o.logger.debug({ status: response.status }, 'stray response dropped');
       return;
     }
