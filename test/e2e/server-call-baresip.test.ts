@@ -1,12 +1,14 @@
 // The mission's main path, end to end: a page served by Parley registers a SIP account at Kamailio through
-// the SDK, calls baresip, both sides hear the other's tone, and the browser's hangup reaches baresip as BYE;
-// then baresip calls the browser, which answers.
+// the SDK and calls baresip (and is called by it): tones both ways, hangup both ways, hold and unhold from
+// both sides, DTMF of both types, a wrong password and a busy callee.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
+  type Artifacts,
   Baresip,
   BaresipEvents,
+  type BrowserKind,
   detectTone,
   detectToneInPage,
   freeUdpRange,
@@ -19,106 +21,174 @@ import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 const BROWSER_HZ = 660;
 const BARESIP_HZ = 880;
 
-/** In the page: register 1001 and keep the session and calls on window for the test to drive. */
-const REGISTER = (domain: string) => `(async () => {
+async function setUp(artifacts: Artifacts, kind: BrowserKind, bobAnswer: 'auto' | 'manual' = 'auto') {
+  ensureSdkBuilt();
+  const kamailio = await startKamailio(artifacts, {
+    users: [
+      { user: '1001', password: 'pw1001' },
+      { user: '1002', password: 'pw1002' },
+    ],
+  });
+  artifacts.defer(() => kamailio.stop());
+  const bob = new Baresip(artifacts, {
+    user: '1002',
+    password: 'pw1002',
+    registrar: kamailio,
+    toneHz: BARESIP_HZ,
+    answerMode: bobAnswer,
+  });
+  artifacts.defer(() => bob.stop());
+  await bob.start();
+  const media = await freeUdpRange(200);
+  const server = await startServerProcess({
+    PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
+    PARLEY_LOG_LEVEL: 'debug',
+  });
+  artifacts.defer(async () => {
+    assert.equal(await server.stop(), 0);
+  });
+  artifacts.defer(() => writeFileSync(artifacts.path('parley.log'), server.output()));
+  const browser = await launchBrowser(artifacts, kind, { toneHz: BROWSER_HZ });
+  artifacts.defer(() => browser.close());
+  await browser.page.goto(server.url.href);
+  const page = browser.page;
+  return { kamailio, bob, server, browser, page };
+}
+
+/** In the page: register 1001 (with `password`) and keep the session and calls on window for the test. */
+const REGISTER = (domain: string, password = 'pw1001') => `(async () => {
   const P = await import('/sdk/parley.mjs');
   window.P = P;
   window.events = [];
-  const session = P.createSession({ sipOptions: { login: '1001', password: 'pw1001', domain: '${domain}' } });
+  const session = P.createSession({ sipOptions: { login: '1001', password: '${password}', domain: '${domain}' } });
   window.session = session;
   session.on(P.SESSION_STATUS.INCOMING_CALL, (call) => {
     window.incoming = call;
     for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('in:' + st));
   });
-  await new Promise((resolve, reject) => {
-    session.on(P.SESSION_STATUS.REGISTERED, resolve);
-    session.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('FAILED ' + JSON.stringify(i))));
+  return await new Promise((resolve) => {
+    session.on(P.SESSION_STATUS.REGISTERED, (i) => resolve(i));
+    session.on(P.SESSION_STATUS.FAILED, (i) => resolve(i));
   });
-  return session.status();
 })()`;
 
+/** Calls 1002 and resolves with the first final or ESTABLISHED status. */
 const CALL_1002 = `(async () => {
   const P = window.P;
   const call = window.session.createCall({ callee: '1002', constraints: { audio: true, video: false } });
   window.call = call;
   window.remoteStream = call.getRemoteMediaStream();
   const started = performance.now();
-  const established = new Promise((resolve, reject) => {
+  const settled = new Promise((resolve) => {
     for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('out:' + st));
-    call.on(P.CALL_STATUS.ESTABLISHED, resolve);
-    call.on(P.CALL_STATUS.FAILED, () => reject(new Error('FAILED ' + JSON.stringify(call.getInfo()))));
-    call.on(P.CALL_STATUS.BUSY, () => reject(new Error('BUSY')));
+    for (const st of ['ESTABLISHED', 'FAILED', 'BUSY', 'FINISH']) call.on(st, () => resolve(st));
   });
   call.call();
-  await established;
-  return { status: call.status(), setupMs: Math.round(performance.now() - started) };
+  const status = await settled;
+  return { status, info: call.getInfo(), setupMs: Math.round(performance.now() - started) };
 })()`;
 
-describe('a browser calls baresip through Parley and Kamailio', { timeout: 180_000 }, () => {
-  test(
-    'Chromium: register, call, tones both ways, hangup reaches baresip; then an incoming call answered',
-    { timeout: 120_000 },
-    (t) =>
+type CallResult = { status: string; info: { sipStatus?: number; sipReason?: string }; setupMs: number };
+const count = (events: string[], e: string) => events.filter((x) => x === e).length;
+
+for (const kind of ['chromium', 'firefox'] as const) {
+  describe(`${kind} calls baresip through Parley and Kamailio`, { timeout: 240_000 }, () => {
+    test(
+      'register, call, tones both ways, hangup reaches baresip; then baresip calls and the browser answers',
+      { timeout: 90_000 },
+      (t) =>
+        withArtifacts(t, async (artifacts) => {
+          const { kamailio, bob, page, browser } = await setUp(artifacts, kind);
+          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+          const call = await page.evaluate<CallResult>(CALL_1002);
+          assert.equal(call.status, 'ESTABLISHED', JSON.stringify(call));
+          await bob.waitFor(BaresipEvents.established, 10_000);
+
+          const heard = await detectToneInPage(page, 'window.remoteStream', BARESIP_HZ);
+          assert.ok(heard.present, `the browser hears baresip's ${BARESIP_HZ} Hz: ${JSON.stringify(heard)}`);
+          const recording = await bob.waitForReceivedAudio(1500, 15_000);
+          // Chromium plays the WAV we give it; Firefox's fake microphone has its own tone.
+          const bobHeard = detectTone(recording, browser.micToneHz);
+          assert.ok(
+            bobHeard.present,
+            `baresip hears the browser's ${browser.micToneHz} Hz: ${JSON.stringify(bobHeard)}`,
+          );
+
+          await page.evaluate('window.call.hangup()');
+          await bob.waitFor(BaresipEvents.closed, 10_000);
+          await page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
+
+          const since = bob.events.length;
+          await bob.dial(kamailio.aor('1001'));
+          await page.waitForFunction('window.incoming !== undefined', 10_000);
+          await page.evaluate(
+            'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
+          );
+          await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
+          await bob.waitFor(BaresipEvents.established, 10_000, 'incoming call established', since);
+          const heardIn = await detectToneInPage(page, 'window.remoteStream', BARESIP_HZ);
+          assert.ok(heardIn.present, `incoming: the browser hears ${BARESIP_HZ} Hz: ${JSON.stringify(heardIn)}`);
+          await bob.hangup();
+          await page.waitForFunction("window.events.includes('in:FINISH')", 10_000);
+          t.diagnostic(`${kind}: call setup from call() to ESTABLISHED: ${call.setupMs} ms`);
+        }),
+    );
+
+    test(
+      'hold and unhold from the browser and from baresip; DTMF by RFC 4733 and by INFO reach baresip',
+      { timeout: 90_000 },
+      (t) =>
+        withArtifacts(t, async (artifacts) => {
+          const { kamailio, bob, page } = await setUp(artifacts, kind);
+          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+          assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+          await bob.waitFor(BaresipEvents.established, 10_000);
+
+          let since = bob.events.length;
+          await page.evaluate('window.call.hold()');
+          await bob.waitFor(BaresipEvents.remoteOffer, 10_000, 're-INVITE for hold', since);
+          assert.equal(await page.evaluate<string>('window.call.status()'), 'HOLD');
+          since = bob.events.length;
+          await page.evaluate('window.call.unhold()');
+          await bob.waitFor(BaresipEvents.remoteOffer, 10_000, 're-INVITE for unhold', since);
+          assert.equal(await page.evaluate<string>('window.call.status()'), 'ESTABLISHED');
+
+          await bob.hold();
+          await page.waitForFunction("window.events.filter((e) => e === 'out:HOLD').length === 2", 10_000);
+          await bob.resume();
+          await page.waitForFunction("window.events.filter((e) => e === 'out:ESTABLISHED').length === 3", 10_000);
+          const heard = await detectToneInPage(page, 'window.remoteStream', BARESIP_HZ);
+          assert.ok(heard.present, `after resume the browser hears ${BARESIP_HZ} Hz again: ${JSON.stringify(heard)}`);
+
+          since = bob.events.length;
+          await page.evaluate("window.call.sendDTMF('12#')");
+          assert.equal(await bob.receivedDigits(3, 10_000, since), '12#');
+          since = bob.events.length;
+          await page.evaluate("window.call.sendDTMF('5', 'INFO')");
+          assert.equal(await bob.receivedDigits(1, 10_000, since), '5');
+
+          await bob.hangup();
+          await page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
+          const events = await page.evaluate<string[]>('window.events');
+          assert.equal(count(events, 'out:FINISH'), 1);
+        }),
+    );
+
+    test('a wrong password gives FAILED 403; a busy callee gives BUSY 486', { timeout: 90_000 }, (t) =>
       withArtifacts(t, async (artifacts) => {
-        ensureSdkBuilt();
-        const kamailio = await startKamailio(artifacts, {
-          users: [
-            { user: '1001', password: 'pw1001' },
-            { user: '1002', password: 'pw1002' },
-          ],
-        });
-        artifacts.defer(() => kamailio.stop());
-        const bob = new Baresip(artifacts, {
-          user: '1002',
-          password: 'pw1002',
-          registrar: kamailio,
-          toneHz: BARESIP_HZ,
-          answerMode: 'auto',
-        });
-        artifacts.defer(() => bob.stop());
-        await bob.start();
-        const media = await freeUdpRange(200);
-        const server = await startServerProcess({
-          PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
-          PARLEY_LOG_LEVEL: 'debug',
-        });
-        artifacts.defer(async () => {
-          assert.equal(await server.stop(), 0);
-        });
-        artifacts.defer(() => writeFileSync(artifacts.path('parley.log'), server.output()));
-        const browser = await launchBrowser(artifacts, 'chromium', { toneHz: BROWSER_HZ });
-        artifacts.defer(() => browser.close());
-        await browser.page.goto(server.url.href);
-
-        assert.equal(await browser.page.evaluate<string>(REGISTER(kamailio.domain)), 'REGISTERED');
-        const call = await browser.page.evaluate<{ status: string; setupMs: number }>(CALL_1002);
-        assert.equal(call.status, 'ESTABLISHED');
-        await bob.waitFor(BaresipEvents.established, 10_000);
-
-        const heard = await detectToneInPage(browser.page, 'window.remoteStream', BARESIP_HZ);
-        assert.ok(heard.present, `the browser hears baresip's ${BARESIP_HZ} Hz: ${JSON.stringify(heard)}`);
-        const recording = await bob.waitForReceivedAudio(1500, 15_000);
-        const bobHeard = detectTone(recording, BROWSER_HZ);
-        assert.ok(bobHeard.present, `baresip hears the browser's ${BROWSER_HZ} Hz: ${JSON.stringify(bobHeard)}`);
-
-        await browser.page.evaluate('window.call.hangup()');
-        await bob.waitFor(BaresipEvents.closed, 10_000);
-        await browser.page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
-
-        // Now baresip calls the browser, which answers.
-        const since = bob.events.length;
-        await bob.dial(kamailio.aor('1001'));
-        await browser.page.waitForFunction('window.incoming !== undefined', 10_000);
-        await browser.page.evaluate(
-          `window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();`,
+        const { kamailio, bob, page } = await setUp(artifacts, kind, 'manual');
+        const wrong = await page.evaluate<{ status: string; sipStatus?: number; sipReason?: string }>(
+          REGISTER(kamailio.domain, 'nope'),
         );
-        await browser.page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
-        await bob.waitFor(BaresipEvents.established, 10_000, 'incoming call established', since);
-        const heardIn = await detectToneInPage(browser.page, 'window.remoteStream', BARESIP_HZ);
-        assert.ok(heardIn.present, `incoming: the browser hears ${BARESIP_HZ} Hz: ${JSON.stringify(heardIn)}`);
-        await bob.hangup();
-        await browser.page.waitForFunction("window.events.includes('in:FINISH')", 10_000);
-        t.diagnostic(`call setup from call() to ESTABLISHED: ${call.setupMs} ms`);
+        assert.deepEqual([wrong.status, wrong.sipStatus], ['FAILED', 403], JSON.stringify(wrong));
+        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+        const since = bob.events.length;
+        const pending = page.evaluate<CallResult>(CALL_1002);
+        await bob.waitFor(BaresipEvents.incoming, 10_000, 'incoming call', since);
+        await bob.hangup(); // baresip rejects a call it has not answered with 486 Busy Here
+        const busy = await pending;
+        assert.deepEqual([busy.status, busy.info.sipStatus], ['BUSY', 486], JSON.stringify(busy));
       }),
-  );
-});
+    );
+  });
+}

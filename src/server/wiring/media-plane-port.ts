@@ -117,27 +117,19 @@ class PlaneMediaSession implements MediaSession {
   }
 
   async createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string> {
-    // The plane derives every offer from one pending on the partner leg; a re-offer of the RTP leg alone
-    // (hold from the browser, a REFER followed) needs a plane call it does not have yet.
-    throw Object.assign(
-      new Error(`re-offer of the RTP leg (${options.direction}) is not supported by the media plane yet`),
-      {
-        code: 'MEDIA_NOT_SUPPORTED',
-      },
-    );
+    // The codecs in use, with the new direction (hold: sendonly, RFC 3264 §8.4); a REFER followed offers the
+    // same to the new peer.
+    return this.#plane.update(this.#legs.rtp, { direction: options.direction });
   }
 
   async applyRtpAnswer(sdp: string): Promise<void> {
     await this.#plane.applyAnswer(this.#legs.rtp, sdp);
   }
 
-  async reofferFromRtp(_sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }> {
-    throw Object.assign(
-      new Error('a re-offer from the SIP side without renegotiating the browser is not supported yet'),
-      {
-        code: 'MEDIA_NOT_SUPPORTED',
-      },
-    );
+  async reofferFromRtp(sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }> {
+    // Answered from what the browser's leg negotiated: the browser itself is not asked again.
+    await this.#plane.applyOffer(this.#legs.rtp, sdp);
+    return { sdp: await this.#plane.createAnswer(this.#legs.rtp), remoteDirection: offeredDirection(sdp) };
   }
 
   async addWebRtcCandidate(candidate: IceCandidate | null): Promise<void> {
@@ -190,4 +182,30 @@ class PlaneMediaSession implements MediaSession {
     // Digits from the SIP side go to the browser; the bridge relays the browser's own to the SIP side.
     if (e.legId === this.#legs.rtp) this.#handlers.onDtmf(e.digit, e.durationMs);
   }
+}
+
+/**
+ * The direction an SDP offers for its first audio or video stream (RFC 8866 §6.7: a media-level attribute
+ * wins over the session-level one; sendrecv when neither is given; port 0 is inactive).
+ */
+export function offeredDirection(sdp: string): MediaDirection {
+  const lines = sdp.split(/\r?\n/);
+  const first = lines.findIndex((l) => /^m=(audio|video) /.test(l));
+  const dir = (from: number, to: number) =>
+    lines
+      .slice(from, to)
+      .find((l) => /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/.test(l))
+      ?.slice(2)
+      .trim() as MediaDirection | undefined;
+  if (first < 0) return 'sendrecv';
+  if (/^m=\S+ 0 /.test(lines[first] ?? '')) return 'inactive';
+  const next = lines.findIndex((l, i) => i > first && l.startsWith('m='));
+  return (
+    dir(first + 1, next < 0 ? lines.length : next) ??
+    dir(
+      0,
+      lines.findIndex((l) => l.startsWith('m=')),
+    ) ??
+    'sendrecv'
+  );
 }
