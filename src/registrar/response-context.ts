@@ -160,7 +160,11 @@ export class ResponseContext {
     if (!this.finalSent) {
       // §16.7 step 6: every branch answered; forward the best final response.
       this.finalSent = true;
-      const best = bestResponse(this.branches.map((b) => b.final!));
+      const finals = this.branches.map((b) => b.final!);
+      let best = bestResponse(finals);
+      // A cancelled request ends in 487 (§9.2) even when a branch that never rang timed out (408) meanwhile:
+      // the caller asked for the cancellation; only a 6xx says more.
+      if (this.canceled && best.status < 600) best = finals.find((r) => r.status === 487) ?? best;
       this.o.serverTx.respond(forUpstream(best));
     }
     this.finish();

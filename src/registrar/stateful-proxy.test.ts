@@ -267,6 +267,34 @@ describe('StatefulProxy (RFC 3261 §16) on a fake network', () => {
     await s.server.close();
   });
 
+  test('after the caller’s CANCEL, a branch that never rang and times out does not turn the 487 into 408', async () => {
+    const s = await setup();
+    const c = await call(s);
+    await reply(s, c.branches.get(MOBILE.port)!, 180, MOBILE, 'mobile');
+    s.net.inject(
+      requestText({
+        method: 'CANCEL',
+        uri: AOR_1002,
+        via: `SIP/2.0/UDP 192.0.2.10:5070;branch=${c.branch};rport`,
+        from: `<sip:1001@${DOMAIN}:5060>;tag=caller`,
+        to: `<${AOR_1002}>`,
+        callId: c.callId,
+        cseq: 2,
+      }),
+      CALLER,
+    );
+    await flush();
+    const before = s.net.sent.length;
+    await reply(s, c.branches.get(MOBILE.port)!, 487, MOBILE, 'mobile');
+    assert.equal(requestsTo(s.net.sent, DESK, 'CANCEL').length, 0, 'the silent desk cannot be cancelled (§9.1)');
+    s.clock.tick(64 * 500); // Timer B: the desk's branch ends as 408
+    assert.deepEqual(
+      upstream(s.net.since(before)).map((r) => r.status),
+      [487],
+    );
+    await s.server.close();
+  });
+
   test('a CANCEL for no known INVITE is 481', async () => {
     const s = await setup();
     const before = s.net.sent.length;
