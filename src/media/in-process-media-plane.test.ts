@@ -108,6 +108,17 @@ describe('InProcessMediaPlane negotiation (no media)', () => {
     );
     assert.equal(resume.media[0]?.direction, 'sendrecv');
     await plane.applyAnswer(rtp, device(3, 'sendrecv'));
+
+    // The device holds too (sendonly re-offer), answered from what the browser negotiated without asking it:
+    // the browser only sends (its own hold), the device only sends: nothing can flow (RFC 3264 §6.1).
+    await plane.applyOffer(rtp, device(4, 'sendonly'));
+    const local = parse(await plane.createAnswer(rtp));
+    assert.equal(local.media[0]?.direction, 'inactive');
+    assert.deepEqual(
+      local.media[0]?.codecs.map((c) => c.name),
+      ['PCMU', 'telephone-event'],
+    );
+    assert.equal(local.media[0]?.port, port);
     await plane.closeLeg(webrtc);
     await plane.closeLeg(rtp);
   });

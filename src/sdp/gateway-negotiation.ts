@@ -10,6 +10,7 @@
 import { type Codec, isTelephoneEvent, sameCodec } from './codec.js';
 import { describeCodecs, passthroughCodecs } from './codec-intersection.js';
 import type { LocalMedia } from './description-writer.js';
+import { answerDirection } from './direction.js';
 import { err, ok, type Result, SdpError } from './errors.js';
 import type { MediaDescription, SessionDescription } from './session-description.js';
 
@@ -126,7 +127,7 @@ function uniquePayloadTypes(media: LocalMedia[]): void {
 /**
  * The answer to the first leg's offer, from the answer the other leg gave to the derived offer. Codecs
  * are the offerer's own descriptions (its payload types and fmtp) of those the other leg accepted, in the
- * other leg's order; the direction is the other leg's answer direction (hold passes through).
+ * other leg's order; the direction mirrors the offer within what the other leg agreed (hold passes through).
  */
 export function deriveAnswer(
   remoteOffer: SessionDescription,
@@ -157,7 +158,10 @@ export function deriveAnswer(
       kind: m.kind,
       port: 0,
       codecs,
-      direction: answered.direction,
+      // RFC 3264 §6.1, limited by what the other side agreed to: equal to its answer when it answered
+      // this very offer; right too when an older description of the other side is reused (a re-offer
+      // answered without asking it again: hold from the SIP side → recvonly).
+      direction: answerDirection(m.direction, answered.direction),
       ...(mid !== undefined ? { mid } : {}),
       ...(m.kind === 'audio' && target === 'rtp' ? { ptime: m.ptime ?? answered.ptime ?? 20 } : {}),
     };
