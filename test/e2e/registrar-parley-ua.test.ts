@@ -7,7 +7,14 @@ import { describe, test } from 'node:test';
 import { type InviteServer, type Session, startSipStack } from '../../src/sip/index.js';
 import type { SipMessage } from '../../src/sip/message/message.js';
 import { TransportLayer } from '../../src/sip/transport/transport-layer.js';
-import { type Artifacts, type Registrar, withArtifacts, withTimeout } from '../harness/index.js';
+import {
+  type Artifacts,
+  Baresip,
+  BaresipEvents,
+  type Registrar,
+  withArtifacts,
+  withTimeout,
+} from '../harness/index.js';
 import { startServer } from './registrar-support.js';
 
 const USERS = { '1001': 'secret-1001', '1002': 'secret-1002' };
@@ -81,6 +88,42 @@ describe('embedded registrar with Parley’s user agent', { timeout: 60_000 }, (
       }
       // Both BYEs went through the proxy (the route set it recorded).
       assert.equal(received.filter((m) => m.kind === 'request' && m.method === 'BYE').length, 2);
+    }),
+  );
+
+  test('baresip and Parley’s UA call each other through the proxy (MD5 for baresip 1.0)', { timeout: 30_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const { registrar, aor } = await startServer(artifacts, { users: USERS });
+      const phone = new Baresip(artifacts, {
+        user: '1002',
+        password: USERS['1002'],
+        registrar,
+        toneHz: 440,
+        answerMode: 'auto',
+      });
+      artifacts.defer(() => phone.stop());
+      await phone.start();
+      const gw = await startUa(artifacts, registrar, '1001');
+
+      // Parley's UA calls baresip (auto-answer) and hangs up.
+      const call = gw.ua.invite(aor('1002'), sdp(40_110));
+      const [session] = await waitEvent<[Session]>(call, 'accepted');
+      await phone.waitFor(BaresipEvents.established, 8000, 'CALL_ESTABLISHED');
+      let mark = phone.events.length;
+      await session.bye();
+      await phone.waitFor(BaresipEvents.closed, 8000, 'CALL_CLOSED', mark);
+
+      // baresip calls Parley's UA, which answers; baresip hangs up.
+      mark = phone.events.length;
+      const incoming = waitEvent<[InviteServer]>(gw.ua, 'invite');
+      await phone.dial(aor('1001'));
+      const [inv] = await incoming;
+      const answered = inv.accept(sdp(40_112));
+      assert.ok(answered);
+      await phone.waitFor(BaresipEvents.established, 8000, 'CALL_ESTABLISHED', mark);
+      const ended = waitEvent<[{ by: string }]>(answered, 'terminated');
+      await phone.hangup();
+      assert.equal((await ended)[0].by, 'remote');
     }),
   );
 });
