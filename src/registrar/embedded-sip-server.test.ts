@@ -43,6 +43,17 @@ describe('EmbeddedSipServer on real sockets', () => {
     }
   });
 
+  test('a wildcard bind without a domain takes a real address of this machine as its domain', async () => {
+    const server = new EmbeddedSipServer({ host: '0.0.0.0', port: 0, users: {} });
+    try {
+      await server.start();
+      assert.notEqual(server.domain, '0.0.0.0');
+      assert.match(server.domain, /^\d+\.\d+\.\d+\.\d+$/);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a port in use fails start with REGISTRAR_START_FAILED', async () => {
     const first = new EmbeddedSipServer({ host: '127.0.0.1', port: 0, users: {} });
     await first.start();

@@ -33,7 +33,10 @@ export interface EmbeddedSipServerOptions {
   port?: number;
   /** Host written in Via and Record-Route; default the bound address. */
   advertisedHost?: string;
-  /** The domain of the AORs and the digest realm. Default the host (`127.0.0.1`). */
+  /**
+   * The domain of the AORs and the digest realm. Default the advertised or bound host; for a wildcard bind
+   * (`0.0.0.0`), the address the transport puts in its Via (this machine's first external address).
+   */
   domain?: string;
   /** user -> password. */
   users: Readonly<Record<string, string>> | ReadonlyMap<string, string>;
@@ -87,7 +90,7 @@ function toMap(users: EmbeddedSipServerOptions['users']): Map<string, string> {
 }
 
 export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
-  readonly domain: string;
+  private domainName: string;
   private readonly opts: EmbeddedSipServerOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -108,7 +111,7 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
     this.clock = opts.clock ?? new RealClock();
     this.logger = opts.logger ?? silentLogger;
     this.users = toMap(opts.users);
-    this.domain = opts.domain ?? opts.advertisedHost ?? opts.host ?? '127.0.0.1';
+    this.domainName = opts.domain ?? opts.advertisedHost ?? opts.host ?? '127.0.0.1';
     this.location = new LocationService({ clock: this.clock });
     this.location.on('bindingAdded', (b, refreshed) => {
       this.logger.info({ user: b.user, contact: b.contact, expires: b.expires, refreshed }, 'registered');
@@ -147,6 +150,9 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
       });
     }
     this.transport = transport;
+    if (o.domain === undefined && o.advertisedHost === undefined && (host === '0.0.0.0' || host === '::')) {
+      this.domainName = transport.sentBy('UDP').host.replace(/^\[|\]$/g, '');
+    }
     const identity = new LocalIdentity({
       domain: this.domain,
       hosts: [host, ...(o.advertisedHost === undefined ? [] : [o.advertisedHost])],
@@ -200,6 +206,11 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
     transport.on('connectionClosed', (id) => this.openConnections.delete(id));
     transport.on('message', (m, source) => this.receiveMessage(m, source));
     this.logger.info({ addresses: transport.addresses, domain: this.domain, users: this.users.size }, 'SIP server up');
+  }
+
+  /** The domain of the AORs (and digest realm): what UAs put after the @. */
+  get domain(): string {
+    return this.domainName;
   }
 
   /** The bound addresses (real ports), after start. */
