@@ -3,7 +3,7 @@
 // nothing waits for gathering to complete. Mute is track.enabled (no renegotiation).
 import { CALL_STATUS, type CallStatus, type DtmfType, type SipHeaders } from '../protocol/common.js';
 import type { ServerMessage } from '../protocol/server-messages.js';
-import { Emitter } from './emitter.js';
+import { Emitter, type Handler } from './emitter.js';
 import { invalid, ParleyError } from './errors.js';
 import { MediaDisplay } from './media-display.js';
 import type { Signalling } from './signalling.js';
@@ -32,6 +32,17 @@ export interface CallInfo {
 }
 
 export type CallEventHandler = (call: Call, info: CallInfo) => void;
+
+/** Events of a call besides its statuses: transfer progress (RFC 3515 NOTIFY) and DTMF received. */
+export const CALL_EVENT = {
+  TRANSFER_ACCEPTED: 'TRANSFER_ACCEPTED',
+  TRANSFER_PROGRESS: 'TRANSFER_PROGRESS',
+  TRANSFER_SUCCEEDED: 'TRANSFER_SUCCEEDED',
+  TRANSFER_FAILED: 'TRANSFER_FAILED',
+  /** The handler gets (call, digit, type). */
+  DTMF: 'DTMF',
+} as const;
+export type CallEvent = keyof typeof CALL_EVENT;
 const FINAL: ReadonlySet<CallStatus> = new Set(['FINISH', 'FAILED', 'BUSY']);
 
 /** What the Session gives a Call: its socket, and a way to forget it when it ends. */
@@ -92,8 +103,12 @@ export class Call {
     this.#options = options;
   }
 
-  on(status: CallStatus, handler: CallEventHandler): this {
-    if (!(status in CALL_STATUS)) throw invalid('status', `unknown CALL_STATUS ${String(status)}`);
+  on(status: CallStatus, handler: CallEventHandler): this;
+  on(event: typeof CALL_EVENT.DTMF, handler: (call: Call, digit: string, type: DtmfType) => void): this;
+  on(event: CallEvent, handler: CallEventHandler): this;
+  on(status: CallStatus | CallEvent, handler: Handler): this {
+    if (!(status in CALL_STATUS) && !(status in CALL_EVENT))
+      throw invalid('status', `unknown CALL_STATUS or CALL_EVENT ${String(status)}`);
     this.#events.on(status, handler);
     return this;
   }
@@ -249,7 +264,7 @@ export class Call {
         });
         return;
       case 'call.dtmf':
-        this.#events.emit('DTMF', this, m.digit, m.dtmfType);
+        this.#events.emit(CALL_EVENT.DTMF, this, m.digit, m.dtmfType);
         return;
       case 'error':
         console.warn(`parley: call ${this.#id}: ${m.code}: ${m.message}`);

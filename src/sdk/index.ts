@@ -4,7 +4,15 @@
 //   const session = Parley.createSession({ urlServer, sipOptions: { login, password, domain } })
 //     .on(SESSION_STATUS.REGISTERED, () => session.createCall({ callee: '1002', remoteVideoDisplay }).call());
 export { CALL_STATUS, type CallStatus, type DtmfType, SESSION_STATUS, type SessionStatus } from '../protocol/common.js';
-export { Call, type CallEventHandler, type CallInfo, type CallOptions, type MediaOptions } from './call.js';
+export {
+  CALL_EVENT,
+  Call,
+  type CallEvent,
+  type CallEventHandler,
+  type CallInfo,
+  type CallOptions,
+  type MediaOptions,
+} from './call.js';
 export { ParleyError, type ParleyErrorCode } from './errors.js';
 export { Session, type SessionInfo, type SessionOptions } from './session.js';
 

@@ -12,6 +12,7 @@ import {
   detectTone,
   detectToneInPage,
   freeUdpRange,
+  type Kamailio,
   launchBrowser,
   startKamailio,
   withArtifacts,
@@ -27,6 +28,7 @@ async function setUp(artifacts: Artifacts, kind: BrowserKind, bobAnswer: 'auto' 
     users: [
       { user: '1001', password: 'pw1001' },
       { user: '1002', password: 'pw1002' },
+      { user: '1003', password: 'pw1003' },
     ],
   });
   artifacts.defer(() => kamailio.stop());
@@ -192,3 +194,83 @@ for (const kind of ['chromium', 'firefox'] as const) {
     );
   });
 }
+
+const CAROL_HZ = 440;
+
+describe('transfers and a vanished browser (Chromium)', { timeout: 240_000 }, () => {
+  async function withCarol(artifacts: Artifacts, kamailio: Kamailio) {
+    const carol = new Baresip(artifacts, {
+      user: '1003',
+      password: 'pw1003',
+      registrar: kamailio,
+      toneHz: CAROL_HZ,
+      answerMode: 'auto',
+    });
+    artifacts.defer(() => carol.stop());
+    await carol.start();
+    return carol;
+  }
+
+  test(
+    'blind transfer from the browser: baresip is sent to a third phone, the browser call ends',
+    { timeout: 90_000 },
+    (t) =>
+      withArtifacts(t, async (artifacts) => {
+        const { kamailio, bob, page } = await setUp(artifacts, 'chromium');
+        const carol = await withCarol(artifacts, kamailio);
+        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+        assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+        await bob.waitFor(BaresipEvents.established, 10_000);
+        await page.evaluate(
+          "window.transfers = []; for (const s of ['ACCEPTED', 'PROGRESS', 'SUCCEEDED', 'FAILED']) window.call.on('TRANSFER_' + s, () => window.transfers.push(s)); window.call.transfer('1003')",
+        );
+        await carol.waitFor(BaresipEvents.established, 15_000, 'the transfer target answers');
+        await page.waitForFunction("window.events.includes('out:FINISH')", 15_000);
+        const transfers = await page.evaluate<string[]>('window.transfers');
+        assert.equal(transfers[0], 'ACCEPTED', JSON.stringify(transfers));
+        assert.ok(transfers.includes('SUCCEEDED'), JSON.stringify(transfers));
+      }),
+  );
+
+  test('a REFER from baresip is followed: the browser now talks to the third phone', { timeout: 90_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const { kamailio, bob, page } = await setUp(artifacts, 'chromium');
+      const carol = await withCarol(artifacts, kamailio);
+      assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+      assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+      await bob.waitFor(BaresipEvents.established, 10_000);
+      await bob.transfer(kamailio.aor('1003'));
+      await carol.waitFor(BaresipEvents.established, 15_000, 'the browser calls the transfer target');
+      await bob.waitFor(BaresipEvents.closed, 15_000, 'the transferor leaves');
+      const heard = await detectToneInPage(page, 'window.remoteStream', CAROL_HZ);
+      assert.ok(heard.present, `the browser hears the third phone's ${CAROL_HZ} Hz: ${JSON.stringify(heard)}`);
+      assert.equal(await page.evaluate<string>('window.call.status()'), 'ESTABLISHED');
+      await carol.hangup();
+      await page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
+    }),
+  );
+
+  test('hangup while ringing sends CANCEL; a tab closed mid-call sends BYE', { timeout: 90_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const { kamailio, bob, page, server } = await setUp(artifacts, 'chromium', 'manual');
+      assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+      let since = bob.events.length;
+      const pending = page.evaluate<CallResult>(CALL_1002);
+      await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing', since);
+      await page.evaluate('window.call.hangup()');
+      assert.equal((await pending).status, 'FINISH');
+      await bob.waitFor(BaresipEvents.closed, 10_000, 'CANCEL reaches baresip', since);
+
+      since = bob.events.length;
+      const second = page.evaluate<CallResult>(CALL_1002);
+      await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing again', since);
+      await bob.accept();
+      assert.equal((await second).status, 'ESTABLISHED');
+      await bob.waitFor(BaresipEvents.established, 10_000, 'established', since);
+      await page.goto('about:blank'); // the tab goes away: its WebSocket closes
+      await bob.waitFor(BaresipEvents.closed, 10_000, 'BYE reaches baresip', since);
+      const metrics = await (await fetch(new URL('/metrics', server.url))).text();
+      assert.match(metrics, /^parley_sessions 0$/m);
+    }),
+  );
+});

@@ -1,7 +1,7 @@
 // Starts the real Parley server process (src/server/main.ts under tsx) on a free HTTP port for end-to-end
 // tests, and stops it with SIGTERM (the graceful path) in cleanup.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,9 +16,21 @@ export interface ServerProcess {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
-/** The SDK bundle the server serves; built once if a test run starts without `npm run build`. */
+/** Newest modification time of the files under `dir`. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The SDK bundle the server serves, rebuilt when it is missing or older than its sources. */
 export function ensureSdkBuilt(): void {
-  if (existsSync(join(ROOT, 'dist', 'sdk', 'parley.mjs'))) return;
+  const bundle = join(ROOT, 'dist', 'sdk', 'parley.mjs');
+  const sources = Math.max(newest(join(ROOT, 'src', 'sdk')), newest(join(ROOT, 'src', 'protocol')));
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-sdk.mjs')], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('scripts/build-sdk.mjs failed');
 }

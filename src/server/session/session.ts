@@ -231,12 +231,13 @@ export class Session {
     }
   }
 
-  #callContext(account: SipAccount, callId: string): CallContext {
+  #callContext(account: SipAccount, _callId: string): CallContext {
     return {
       account,
       media: this.#deps.media,
       send: (msg) => this.send(msg),
-      log: this.log.child({ callId }),
+      // Every line of a call carries its callId (the call adds it).
+      log: this.log,
       findCall: (id) => this.calls.get(id),
       onStatus: (call) => {
         if (call.ended) {
