@@ -299,8 +299,16 @@ export class InProcessMediaPlane implements MediaPlane {
     const a = bridge.a.id === e.id ? e : partner;
     const b = a === e ? partner : e;
     const routes = (from: LegEntry, to: LegEntry): Record<StreamKind, PayloadTypeMap> => ({
-      audio: buildPayloadTypeMap(codecsOf(from.negotiated.local, 'audio'), codecsOf(to.negotiated.remote, 'audio')),
-      video: buildPayloadTypeMap(codecsOf(from.negotiated.local, 'video'), codecsOf(to.negotiated.remote, 'video')),
+      audio: buildPayloadTypeMap(
+        codecsOf(from.negotiated.local, 'audio'),
+        codecsOf(to.negotiated.remote, 'audio'),
+        codecsOf(from.negotiated.remote, 'audio'),
+      ),
+      video: buildPayloadTypeMap(
+        codecsOf(from.negotiated.local, 'video'),
+        codecsOf(to.negotiated.remote, 'video'),
+        codecsOf(from.negotiated.remote, 'video'),
+      ),
     });
     const dtmfToward = (to: LegEntry): DtmfTarget | undefined => {
       const codecs = codecsOf(to.negotiated.remote, 'audio');

@@ -10,7 +10,16 @@
 //    credentials, candidates and DTLS fingerprint (the same ones on every re-offer: no ICE restart).
 // Incoming RTP is demultiplexed to audio/video by payload type (RFC 8843 §9.2: unique within a BUNDLE).
 
-import { RTCPeerConnection, RTCRtpCodecParameters, RtpPacket, RtpHeader as WeriftRtpHeader } from 'werift';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpPacket,
+  useH264,
+  useOPUS,
+  usePCMU,
+  useVP8,
+  RtpHeader as WeriftRtpHeader,
+} from 'werift';
 import {
   type DtlsParameters,
   type IceParameters,
@@ -50,7 +59,12 @@ const GATHER_TIMEOUT_MS = 5000;
 function toWeriftCodecs(media: LocalMedia[], kind: StreamKind): RTCRtpCodecParameters[] {
   // deriveOffer/deriveAnswer leave port 0 for the leg to fill; a rejected stream has no codecs.
   const m = media.find((x) => x.kind === kind && x.codecs.length > 0);
-  return (m?.codecs ?? []).map(
+  if (m === undefined) {
+    // werift refuses a remote m= section it has no codec for ("negotiate codecs failed"), even one our
+    // SDP rejects (port 0): give it the usual ones; the browser only ever sees the rejection.
+    return kind === 'audio' ? [useOPUS(), usePCMU()] : [useVP8(), useH264()];
+  }
+  return m.codecs.map(
     (c) =>
       new RTCRtpCodecParameters({
         mimeType: `${kind}/${c.name}`,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Codec } from './codec.js';
 import { writeRtpAvpDescription, writeWebRtcDescription } from './description-writer.js';
 import { deriveAnswer, deriveOffer } from './gateway-negotiation.js';
 import { buildPayloadTypeMap } from './payload-type-map.js';
@@ -130,6 +131,14 @@ describe('RTP/AVP answer → WebRTC answer', () => {
       codec: 'telephone-event',
     });
     assert.equal(toSip[111]?.payloadType, 96);
+    // The device answered opus as 96 and will likely send 96, not the 111 we offered: accepted too.
+    const fromSip = buildPayloadTypeMap(
+      [{ ...(answer.value[0]?.codecs[0] as Codec) }],
+      answer.value[0]?.codecs ?? [],
+      sipAnswer.media[0]?.codecs ?? [],
+    );
+    assert.equal(fromSip[111]?.payloadType, 111);
+    assert.equal(fromSip[96]?.payloadType, 111);
   });
 
   test('a device that accepts nothing the browser offered fails with 488 and a readable reason', () => {

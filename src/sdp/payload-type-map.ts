@@ -19,8 +19,11 @@ export type PayloadTypeMap = (PayloadTypeRoute | undefined)[];
 /**
  * @param inbound the codecs we declared for receiving on the incoming leg
  * @param outbound the codecs the outgoing leg's peer declared for receiving
+ * @param inboundPeer the codecs the incoming leg's peer declared. DEVIATION (RFC 3264 §5.1): many devices
+ *   send with their own numbers (baresip answers opus as 96 to an offer of 111, then sends 96); a PT of
+ *   theirs that we did not use for something else is accepted as the codec they meant.
  */
-export function buildPayloadTypeMap(inbound: Codec[], outbound: Codec[]): PayloadTypeMap {
+export function buildPayloadTypeMap(inbound: Codec[], outbound: Codec[], inboundPeer: Codec[] = []): PayloadTypeMap {
   const map: PayloadTypeMap = new Array(128).fill(undefined);
   for (const c of inbound) {
     if (c.payloadType < 0 || c.payloadType > 127) continue;
@@ -49,6 +52,17 @@ export function buildPayloadTypeMap(inbound: Codec[], outbound: Codec[]): Payloa
         codec: c.name,
       };
     }
+  }
+  const declared = new Set(inbound.map((c) => c.payloadType));
+  for (const c of inboundPeer) {
+    if (c.payloadType < 0 || c.payloadType > 127 || declared.has(c.payloadType)) continue;
+    const ours = inbound.find((o) =>
+      isTelephoneEvent(c)
+        ? isTelephoneEvent(o) && o.clockRate === c.clockRate
+        : !isTelephoneEvent(o) && sameCodec(c, o),
+    );
+    const route = ours === undefined ? undefined : map[ours.payloadType];
+    if (route !== undefined) map[c.payloadType] = route;
   }
   return map;
 }

@@ -285,3 +285,93 @@ describe('media plane: a call from the RTP side, then a re-offer to another part
     });
   });
 });
+
+describe('media plane: opus passed through, DTMF clock translated', () => {
+  test('opus from Chromium reaches a baresip-style device (opus 96 + telephone-event/8000 only), loops back and is heard; 48 kHz DTMF arrives in 8 kHz units', async (t) => {
+    await withArtifacts(t, async (artifacts) => {
+      const plane = new InProcessMediaPlane({ rtpAddress: '127.0.0.1', rtpPortMin: 33200, rtpPortMax: 33299 });
+      artifacts.defer(() => plane.close());
+      const device = await RtpTonePeer.start({ toneHz: DEVICE_TONE, payloadType: 0 });
+      artifacts.defer(() => device.close());
+      const pages = await startPageServer();
+      artifacts.defer(() => pages.close());
+      const browser = await launchBrowser(artifacts, 'chromium', { toneHz: BROWSER_TONE });
+      artifacts.defer(() => browser.close());
+      await browser.page.goto(`${pages.origin}/`);
+
+      const webrtc = await plane.createWebRtcLeg();
+      const rtp = await plane.createRtpLeg();
+      await plane.connect(webrtc, rtp);
+      const connected = new Promise<void>((resolve) => plane.on('connected', (e) => e.legId === webrtc && resolve()));
+      const dtmf = new Promise<{ digit: string; durationMs: number }>((resolve) => plane.on('dtmf', resolve));
+
+      await plane.applyOffer(webrtc, await browser.page.evaluate<string>(OFFER_IN_PAGE));
+      const offer = parseSessionDescription(await plane.createOffer(rtp));
+      assert.ok(offer.ok);
+      const port = offer.value.media[0]?.port ?? 0;
+      // baresip 1.0's answer style: opus on its own PT, telephone-event at 8 kHz only; video refused.
+      await plane.applyAnswer(
+        rtp,
+        [
+          'v=0',
+          'o=- 1 1 IN IP4 127.0.0.1',
+          's=-',
+          'c=IN IP4 127.0.0.1',
+          't=0 0',
+          `m=audio ${device.audioPort} RTP/AVP 96 101`,
+          'a=rtpmap:96 opus/48000/2',
+          'a=fmtp:96 stereo=1;sprop-stereo=1',
+          'a=rtpmap:101 telephone-event/8000',
+          'a=fmtp:101 0-15',
+          'a=ptime:20',
+          'a=sendrecv',
+          'm=video 0 RTP/AVP 96',
+          '',
+        ].join('\r\n'),
+      );
+      const answerText = await plane.createAnswer(webrtc);
+      const answer = parseSessionDescription(answerText);
+      assert.ok(answer.ok);
+      assert.deepEqual(
+        answer.value.media[0]?.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}`),
+        ['111 opus/48000', '110 telephone-event/48000'],
+      );
+      assert.equal(answer.value.media[1]?.port, 0, 'video refused by the device is refused to the browser');
+      await browser.page.evaluate(
+        `window.pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(answerText)} })`,
+      );
+      await Promise.race([
+        connected,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no DTLS')), WAIT_MS).unref()),
+      ]);
+
+      // The device loops the opus packets back as they came (PT 96): the browser hears its own 1 kHz.
+      device.echoAudioTo(port, 96);
+      const heard = await detectToneInPage(browser.page, 'window.remoteStream', BROWSER_TONE, { durationMs: 2000 });
+      assert.ok(heard.present, `1 kHz back in the browser through opus passthrough: ${JSON.stringify(heard)}`);
+      assert.ok((device.packetsByPt.get(96) ?? 0) > 50, 'opus reached the device with its own payload type');
+      assert.equal(device.packetsByPt.get(111), undefined, "the browser's PT never reaches the device");
+
+      // 200 ms of '5' from the browser's keypad, in its 48 kHz clock, arrives as 8 kHz units (≈1600).
+      await browser.page.evaluate(
+        `window.pc.getSenders().find((s) => s.track && s.track.kind === 'audio').dtmf.insertDTMF('5', 200)`,
+      );
+      const event = await Promise.race([
+        dtmf,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no dtmf event')), WAIT_MS).unref()),
+      ]);
+      assert.equal(event.digit, '5');
+      assert.ok(event.durationMs >= 150 && event.durationMs <= 400, `event of ${event.durationMs} ms`);
+      // The event is raised as the end packet passes the bridge; wait for it to land at the device.
+      const endAtDevice = () =>
+        device.otherAudio.find((p) => ((p[1] ?? 0) & 0x7f) === 101 && ((p[13] ?? 0) & 0x80) !== 0);
+      await device.until(() => endAtDevice() !== undefined, WAIT_MS, 'the end of the event at the device');
+      const last = parseTelephoneEvent(endAtDevice() as Buffer, 12, 4);
+      assert.ok(last.ok && last.value.event === 5 && last.value.end);
+      assert.ok(
+        last.value.duration >= 1200 && last.value.duration <= 3200,
+        `duration ${last.value.duration} in 8 kHz units`,
+      );
+    });
+  });
+});

@@ -25,6 +25,7 @@ export class RtpTonePeer {
   #timer: NodeJS.Timeout | undefined;
   #target: { port: number; address: string } | undefined;
   #videoEchoTo: { port: number; address: string } | undefined;
+  #audioEcho: { port: number; address: string; payloadType: number } | undefined;
   #waiters: (() => void)[] = [];
   #seq: number;
   #ts = 0;
@@ -44,6 +45,8 @@ export class RtpTonePeer {
     audio.on('message', (msg) => {
       if (parseRtpHeader(msg, msg.length, h) !== undefined) return;
       this.packetsByPt.set(h.payloadType, (this.packetsByPt.get(h.payloadType) ?? 0) + 1);
+      const echo = this.#audioEcho;
+      if (echo !== undefined && h.payloadType === echo.payloadType) audio.send(msg, echo.port, echo.address);
       if (h.payloadType === options.payloadType) {
         for (let i = 0; i < h.payloadLength; i++)
           this.received.push(ulawToLinear(msg[h.payloadOffset + i] ?? 0xff) / 32768);
@@ -107,6 +110,11 @@ export class RtpTonePeer {
   sendTo(port: number, address = '127.0.0.1'): void {
     this.#target = { port, address };
     this.#timer ??= setInterval(() => this.#sendFrame(), 20);
+  }
+
+  /** Sends the audio packets of one payload type back as they came (an opus loop: it cannot encode opus). */
+  echoAudioTo(port: number, payloadType: number, address = '127.0.0.1'): void {
+    this.#audioEcho = { port, address, payloadType };
   }
 
   /** Sends every video packet it receives back to this address (a video loop). */
