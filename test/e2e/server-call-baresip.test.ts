@@ -250,6 +250,32 @@ describe('transfers and a vanished browser (Chromium)', { timeout: 240_000 }, ()
     }),
   );
 
+  test(
+    'call waiting: a second call during a call is offered; the first goes on hold, the second is answered',
+    { timeout: 90_000 },
+    (t) =>
+      withArtifacts(t, async (artifacts) => {
+        const { kamailio, bob, page } = await setUp(artifacts, 'chromium');
+        const carol = await withCarol(artifacts, kamailio);
+        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+        assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+        await bob.waitFor(BaresipEvents.established, 10_000);
+        await carol.dial(kamailio.aor('1001'));
+        await page.waitForFunction('window.incoming !== undefined', 10_000);
+        assert.equal(await page.evaluate<string>('window.incoming.caller()'), '1003');
+        await page.evaluate('window.call.hold()');
+        await page.evaluate(
+          'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
+        );
+        await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
+        await carol.waitFor(BaresipEvents.established, 10_000, 'the waiting call is answered');
+        const heard = await detectToneInPage(page, 'window.remoteStream', CAROL_HZ);
+        assert.ok(heard.present, `the browser hears the second caller's ${CAROL_HZ} Hz: ${JSON.stringify(heard)}`);
+        assert.equal(await page.evaluate<string>('window.call.status()'), 'HOLD');
+        assert.equal(await page.evaluate<number>('window.session.getCalls().length'), 2);
+      }),
+  );
+
   test('hangup while ringing sends CANCEL; a tab closed mid-call sends BYE', { timeout: 90_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
       const { kamailio, bob, page, server } = await setUp(artifacts, 'chromium', 'manual');
@@ -271,6 +297,8 @@ describe('transfers and a vanished browser (Chromium)', { timeout: 240_000 }, ()
       await bob.waitFor(BaresipEvents.closed, 10_000, 'BYE reaches baresip', since);
       const metrics = await (await fetch(new URL('/metrics', server.url))).text();
       assert.match(metrics, /^parley_sessions 0$/m);
+      assert.match(metrics, /^parley_calls_started_total\{direction="outgoing"\} 2$/m);
+      assert.match(metrics, /^parley_calls_ended_total\{status="FINISH"\} 2$/m);
     }),
   );
 });

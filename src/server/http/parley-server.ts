@@ -67,7 +67,12 @@ export class ParleyServer {
           sip,
           media,
           log,
-          onChange: () => undefined,
+          onCallStatus: (call, status) => {
+            if (status === (call.incoming ? 'RING' : 'PENDING')) {
+              this.metrics.callsStarted.inc({ direction: call.incoming ? 'incoming' : 'outgoing' });
+            }
+            if (call.ended) this.metrics.callsEnded.inc({ status });
+          },
         });
         this.sessions.set(session.id, session);
         return session;

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClientMessage, ClientMessageOf, SipOptions } from '../../protocol/client-messages.js';
-import type { SessionStatus } from '../../protocol/common.js';
+import type { CallStatus, SessionStatus } from '../../protocol/common.js';
 import type { ServerMessage } from '../../protocol/server-messages.js';
 import { calleeProblem, isSipHostPort, sipUserProblem } from '../../protocol/sip-grammar.js';
 import { Call, type CallContext } from '../call/call.js';
@@ -30,6 +30,8 @@ export interface SessionDeps {
   log: Logger;
   /** Told when the session's or a call's status changes (metrics, REST listings, webhooks). */
   onChange?(session: Session): void;
+  /** Told of every call status change. */
+  onCallStatus?(call: Call, status: CallStatus): void;
   maxCallsPerSession?: number;
 }
 
@@ -239,7 +241,8 @@ export class Session {
       // Every line of a call carries its callId (the call adds it).
       log: this.log,
       findCall: (id) => this.calls.get(id),
-      onStatus: (call) => {
+      onStatus: (call, status) => {
+        this.#deps.onCallStatus?.(call, status);
         if (call.ended) {
           this.calls.delete(call.id);
           this.#ended.push(call.id);
