@@ -10,16 +10,7 @@
 //    credentials, candidates and DTLS fingerprint (the same ones on every re-offer: no ICE restart).
 // Incoming RTP is demultiplexed to audio/video by payload type (RFC 8843 §9.2: unique within a BUNDLE).
 
-import {
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  RtpPacket,
-  useH264,
-  useOPUS,
-  usePCMU,
-  useVP8,
-  RtpHeader as WeriftRtpHeader,
-} from 'werift';
+import { RTCPeerConnection, RtpPacket, RtpHeader as WeriftRtpHeader } from 'werift';
 import {
   type DtlsParameters,
   type IceParameters,
@@ -33,6 +24,7 @@ import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock 
 import { parseRtcp, type RtcpPacket } from './rtp/rtcp-packet.js';
 import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
 import { StreamState } from './stream-state.js';
+import { toWeriftCodecs } from './werift-codecs.js';
 
 export interface WebRtcLegOptions {
   id: string;
@@ -55,30 +47,6 @@ interface Transport {
 type DtlsTransport = RTCPeerConnection['dtlsTransports'][number];
 
 const GATHER_TIMEOUT_MS = 5000;
-
-function toWeriftCodecs(media: LocalMedia[], kind: StreamKind): RTCRtpCodecParameters[] {
-  // deriveOffer/deriveAnswer leave port 0 for the leg to fill; a rejected stream has no codecs.
-  const m = media.find((x) => x.kind === kind && x.codecs.length > 0);
-  if (m === undefined) {
-    // werift refuses a remote m= section it has no codec for ("negotiate codecs failed"), even one our
-    // SDP rejects (port 0): give it the usual ones; the browser only ever sees the rejection.
-    return kind === 'audio' ? [useOPUS(), usePCMU()] : [useVP8(), useH264()];
-  }
-  return m.codecs.map(
-    (c) =>
-      new RTCRtpCodecParameters({
-        mimeType: `${kind}/${c.name}`,
-        clockRate: c.clockRate,
-        payloadType: c.payloadType,
-        ...(c.channels > 1 ? { channels: c.channels } : {}),
-        ...(c.fmtp !== undefined ? { parameters: c.fmtp } : {}),
-        rtcpFeedback: c.rtcpFb.map((fb) => {
-          const [type, parameter] = fb.split(' ');
-          return { type: type ?? fb, ...(parameter !== undefined ? { parameter } : {}) };
-        }),
-      }),
-  );
-}
 
 export class WebRtcLeg implements MediaLeg {
   readonly id: string;

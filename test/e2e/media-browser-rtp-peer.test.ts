@@ -1,4 +1,4 @@
-// End to end through Parley's media plane: headless Chromium (fake microphone 1 kHz, fake camera) ⇄
+// End to end through Parley's media plane: headless Chromium and Firefox (fake microphone 1 kHz, fake camera) ⇄
 // WebRTC leg ⇄ bridge ⇄ RTP leg ⇄ a plain-RTP peer playing 880 Hz PCMU (src/media/testing/rtp-tone-peer.ts).
 // The SDP exchange is driven by the test; the peer's SDP answer is written here as a SIP device would.
 // The same test with baresip needs the SIP user agent and comes with issue 5.
@@ -114,101 +114,104 @@ function deviceOffer(audioPort: number, version: number, direction: string): str
   ].join('\r\n');
 }
 
-describe('media plane: Chromium ⇄ WebRTC leg ⇄ RTP leg ⇄ PCMU peer', () => {
-  test('each tone is heard at the other end, video crosses both ways, DTMF from the browser reaches the device', async (t) => {
-    let webrtc = '';
-    let rtp = '';
-    await withArtifacts(t, async (artifacts) => {
-      const dropped = new Map<string, number>();
-      const plane = new InProcessMediaPlane({
-        rtpAddress: '127.0.0.1',
-        rtpPortMin: 33000,
-        rtpPortMax: 33099,
-        onDropped: (legId, reason) => {
-          const key = `${legId.split('-')[0]}: ${reason}`;
-          dropped.set(key, (dropped.get(key) ?? 0) + 1);
-        },
+for (const kind of ['chromium', 'firefox'] as const)
+  describe(`media plane: ${kind} ⇄ WebRTC leg ⇄ RTP leg ⇄ PCMU peer`, () => {
+    test('each tone is heard at the other end, video crosses both ways, DTMF from the browser reaches the device', async (t) => {
+      let webrtc = '';
+      let rtp = '';
+      await withArtifacts(t, async (artifacts) => {
+        const dropped = new Map<string, number>();
+        const plane = new InProcessMediaPlane({
+          rtpAddress: '127.0.0.1',
+          rtpPortMin: kind === 'chromium' ? 33000 : 33300,
+          rtpPortMax: kind === 'chromium' ? 33099 : 33399,
+          onDropped: (legId, reason) => {
+            const key = `${legId.split('-')[0]}: ${reason}`;
+            dropped.set(key, (dropped.get(key) ?? 0) + 1);
+          },
+        });
+        artifacts.defer(async () => {
+          const stats = {
+            dropped: Object.fromEntries(dropped),
+            webrtc: await plane.getStats(webrtc),
+            rtp: await plane.getStats(rtp),
+          };
+          writeFileSync(artifacts.path('media-stats.json'), JSON.stringify(stats, null, 2));
+          await plane.close();
+        });
+        const peer = await RtpTonePeer.start({ toneHz: DEVICE_TONE, payloadType: 0 });
+        artifacts.defer(() => peer.close());
+        const pages = await startPageServer();
+        artifacts.defer(() => pages.close());
+        const browser = await launchBrowser(artifacts, kind, { toneHz: BROWSER_TONE });
+        artifacts.defer(() => browser.close());
+        await browser.page.goto(`${pages.origin}/`);
+
+        webrtc = await plane.createWebRtcLeg();
+        rtp = await plane.createRtpLeg();
+        await plane.connect(webrtc, rtp);
+        const connected = new Promise<void>((resolve) => plane.on('connected', (e) => e.legId === webrtc && resolve()));
+        const dtmf = new Promise<{ digit: string; legId: string }>((resolve) => plane.on('dtmf', resolve));
+
+        // Browser → Parley → device, and the device's answer back.
+        const browserOffer = await browser.page.evaluate<string>(OFFER_IN_PAGE);
+        await plane.applyOffer(webrtc, browserOffer);
+        const deviceOffer = await plane.createOffer(rtp);
+        const offered = parseSessionDescription(deviceOffer);
+        assert.ok(offered.ok);
+        assert.equal(offered.value.media[0]?.protocol, 'RTP/AVP');
+        assert.ok(!deviceOffer.includes('ice-ufrag') && !deviceOffer.includes('fingerprint'));
+        const [audioPort, videoPort] = offered.value.media.map((m) => m.port);
+        await plane.applyAnswer(rtp, deviceAnswer(peer.audioPort, peer.videoPort));
+        const browserAnswer = await plane.createAnswer(webrtc);
+        await browser.page.evaluate(
+          `window.pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(browserAnswer)} })`,
+        );
+        await Promise.race([
+          connected,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no DTLS')), WAIT_MS).unref()),
+        ]);
+
+        peer.sendTo(audioPort ?? 0);
+        peer.echoVideoTo(videoPort ?? 0);
+
+        // The device hears the browser's 1 kHz: two seconds of PCMU, Goertzel on the decoded samples.
+        await peer.until(() => peer.received.length >= 16000, WAIT_MS, 'two seconds of PCMU at the device');
+        const atDevice = detectToneInSamples(Float32Array.from(peer.received.slice(-16000)), 8000, browser.micToneHz);
+        assert.ok(atDevice.present, `${browser.micToneHz} Hz at the device: ${JSON.stringify(atDevice)}`);
+
+        // The browser hears the device's 880 Hz.
+        const atBrowser = await detectToneInPage(browser.page, 'window.remoteStream', DEVICE_TONE, {
+          durationMs: 2000,
+        });
+        assert.ok(atBrowser.present, `880 Hz in the browser: ${JSON.stringify(atBrowser)}`);
+
+        // Video: Chromium's VP8 reaches the device with the device's PT, and the device's loop is decoded.
+        await peer.until(() => (peer.videoPacketsByPt.get(96) ?? 0) >= 50, WAIT_MS, 'VP8 at the device');
+        await browser.page.evaluate(WATCH_VIDEO_IN_PAGE);
+        await browser.page.waitForFunction('window.framesDecoded > 10', WAIT_MS);
+
+        // DTMF from the browser's keypad: RFC 4733 at PT 101 (8 kHz) at the device, and a dtmf event.
+        await browser.page.evaluate(
+          `window.pc.getSenders().find((s) => s.track && s.track.kind === 'audio').dtmf.insertDTMF('7', 200)`,
+        );
+        const event = await Promise.race([
+          dtmf,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no dtmf event')), WAIT_MS).unref()),
+        ]);
+        assert.deepEqual({ digit: event.digit, legId: event.legId }, { digit: '7', legId: webrtc });
+        const te = peer.otherAudio.filter((p) => ((p[1] ?? 0) & 0x7f) === 101);
+        assert.ok(te.length > 0, 'telephone-event packets at PT 101');
+        const last = parseTelephoneEvent(te[te.length - 1] as Buffer, 12, 4);
+        assert.ok(last.ok && last.value.event === 7);
+
+        const stats = await plane.getStats(rtp);
+        const audio = stats.streams.find((s) => s.kind === 'audio');
+        assert.equal(audio?.codec, 'PCMU');
+        assert.ok((audio?.packetsReceived ?? 0) > 50 && (audio?.packetsSent ?? 0) > 50);
       });
-      artifacts.defer(async () => {
-        const stats = {
-          dropped: Object.fromEntries(dropped),
-          webrtc: await plane.getStats(webrtc),
-          rtp: await plane.getStats(rtp),
-        };
-        writeFileSync(artifacts.path('media-stats.json'), JSON.stringify(stats, null, 2));
-        await plane.close();
-      });
-      const peer = await RtpTonePeer.start({ toneHz: DEVICE_TONE, payloadType: 0 });
-      artifacts.defer(() => peer.close());
-      const pages = await startPageServer();
-      artifacts.defer(() => pages.close());
-      const browser = await launchBrowser(artifacts, 'chromium', { toneHz: BROWSER_TONE });
-      artifacts.defer(() => browser.close());
-      await browser.page.goto(`${pages.origin}/`);
-
-      webrtc = await plane.createWebRtcLeg();
-      rtp = await plane.createRtpLeg();
-      await plane.connect(webrtc, rtp);
-      const connected = new Promise<void>((resolve) => plane.on('connected', (e) => e.legId === webrtc && resolve()));
-      const dtmf = new Promise<{ digit: string; legId: string }>((resolve) => plane.on('dtmf', resolve));
-
-      // Browser → Parley → device, and the device's answer back.
-      const browserOffer = await browser.page.evaluate<string>(OFFER_IN_PAGE);
-      await plane.applyOffer(webrtc, browserOffer);
-      const deviceOffer = await plane.createOffer(rtp);
-      const offered = parseSessionDescription(deviceOffer);
-      assert.ok(offered.ok);
-      assert.equal(offered.value.media[0]?.protocol, 'RTP/AVP');
-      assert.ok(!deviceOffer.includes('ice-ufrag') && !deviceOffer.includes('fingerprint'));
-      const [audioPort, videoPort] = offered.value.media.map((m) => m.port);
-      await plane.applyAnswer(rtp, deviceAnswer(peer.audioPort, peer.videoPort));
-      const browserAnswer = await plane.createAnswer(webrtc);
-      await browser.page.evaluate(
-        `window.pc.setRemoteDescription({ type: 'answer', sdp: ${JSON.stringify(browserAnswer)} })`,
-      );
-      await Promise.race([
-        connected,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no DTLS')), WAIT_MS).unref()),
-      ]);
-
-      peer.sendTo(audioPort ?? 0);
-      peer.echoVideoTo(videoPort ?? 0);
-
-      // The device hears the browser's 1 kHz: two seconds of PCMU, Goertzel on the decoded samples.
-      await peer.until(() => peer.received.length >= 16000, WAIT_MS, 'two seconds of PCMU at the device');
-      const atDevice = detectToneInSamples(Float32Array.from(peer.received.slice(-16000)), 8000, BROWSER_TONE);
-      assert.ok(atDevice.present, `1 kHz at the device: ${JSON.stringify(atDevice)}`);
-
-      // The browser hears the device's 880 Hz.
-      const atBrowser = await detectToneInPage(browser.page, 'window.remoteStream', DEVICE_TONE, { durationMs: 2000 });
-      assert.ok(atBrowser.present, `880 Hz in the browser: ${JSON.stringify(atBrowser)}`);
-
-      // Video: Chromium's VP8 reaches the device with the device's PT, and the device's loop is decoded.
-      await peer.until(() => (peer.videoPacketsByPt.get(96) ?? 0) >= 50, WAIT_MS, 'VP8 at the device');
-      await browser.page.evaluate(WATCH_VIDEO_IN_PAGE);
-      await browser.page.waitForFunction('window.framesDecoded > 10', WAIT_MS);
-
-      // DTMF from the browser's keypad: RFC 4733 at PT 101 (8 kHz) at the device, and a dtmf event.
-      await browser.page.evaluate(
-        `window.pc.getSenders().find((s) => s.track && s.track.kind === 'audio').dtmf.insertDTMF('7', 200)`,
-      );
-      const event = await Promise.race([
-        dtmf,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no dtmf event')), WAIT_MS).unref()),
-      ]);
-      assert.deepEqual({ digit: event.digit, legId: event.legId }, { digit: '7', legId: webrtc });
-      const te = peer.otherAudio.filter((p) => ((p[1] ?? 0) & 0x7f) === 101);
-      assert.ok(te.length > 0, 'telephone-event packets at PT 101');
-      const last = parseTelephoneEvent(te[te.length - 1] as Buffer, 12, 4);
-      assert.ok(last.ok && last.value.event === 7);
-
-      const stats = await plane.getStats(rtp);
-      const audio = stats.streams.find((s) => s.kind === 'audio');
-      assert.equal(audio?.codec, 'PCMU');
-      assert.ok((audio?.packetsReceived ?? 0) > 50 && (audio?.packetsSent ?? 0) > 50);
     });
   });
-});
 
 describe('media plane: a call from the RTP side, then a re-offer to another party on hold', () => {
   test('the browser answers our offer; a re-offer (new address, new SSRC, sendonly) keeps ICE and the stream continuous', async (t) => {
