@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:dgram';
 import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { PortPool } from './port-pool.js';
 import { ReceiverStatistics } from './rtp/receiver-statistics.js';
 import { buildReceiverReport, parseRtcp } from './rtp/rtcp-packet.js';
@@ -167,6 +168,35 @@ describe('RtpLeg', () => {
 
     leg.setRemote('audio', { address: '127.0.0.2', port: 5000, rtcpPort: undefined }, false);
     assert.equal(leg.latchedTo('audio'), undefined);
+  });
+
+  test('random datagrams on the RTP and RTCP ports are counted, never thrown, and the stream still works', async () => {
+    const { leg, port, device, intruder } = await setup();
+    leg.setRemote('audio', { address: '127.0.0.1', port: portOf(device), rtcpPort: undefined }, false);
+    const junk = fc.sample(fc.uint8Array({ minLength: 0, maxLength: 300 }), { numRuns: 300, seed: 42 });
+    for (const bytes of junk) {
+      intruder.send(bytes, port, '127.0.0.1');
+      intruder.send(bytes, port + 1, '127.0.0.1');
+    }
+    const got = within(
+      new Promise<number>((resolve) => {
+        leg.onRtp = (_kind, _packet, header) => {
+          if (header.ssrc === 1234) resolve(header.sequenceNumber);
+        };
+      }),
+      2000,
+      'the device packet after the junk',
+    );
+    // The device streams at 50 packets a second, as a phone does; the junk may have filled the socket's
+    // buffer for a moment (the kernel then drops), so the first of its packets to get through is awaited.
+    const stream = setInterval(() => device.send(rtp(77), port, '127.0.0.1'), 20);
+    try {
+      assert.equal(await got, 77);
+    } finally {
+      clearInterval(stream);
+    }
+    const stats = leg.stats().streams[0];
+    assert.ok((stats?.invalidPackets ?? 0) + (stats?.unexpectedSourcePackets ?? 0) > 0);
   });
 
   test('close() releases the ports and may be called twice', async () => {
