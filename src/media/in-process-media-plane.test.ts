@@ -122,4 +122,56 @@ describe('InProcessMediaPlane negotiation (no media)', () => {
     await plane.closeLeg(webrtc);
     await plane.closeLeg(rtp);
   });
+
+  test('SDES-SRTP toward the SIP side: our offer carries a=crypto for each suite; a device offer is answered in kind', async () => {
+    const webrtc = await plane.createWebRtcLeg();
+    const rtp = await plane.createRtpLeg({ sdesSrtp: true });
+    await plane.connect(webrtc, rtp);
+    await plane.applyOffer(webrtc, fixtureText('chromium-offer-audio.sdp'));
+    const offer = parse(await plane.createOffer(rtp));
+    assert.equal(offer.media[0]?.protocol, 'RTP/SAVP');
+    assert.deepEqual(
+      offer.media[0]?.crypto.map((c) => `${c.tag} ${c.suite}`),
+      ['1 AES_CM_128_HMAC_SHA1_80', '2 AEAD_AES_128_GCM'],
+    );
+    await plane.closeLeg(webrtc);
+    await plane.closeLeg(rtp);
+  });
+
+  for (const [suite, ok] of [
+    ['AES_CM_128_HMAC_SHA1_80', true],
+    ['F8_128_HMAC_SHA1_80', false],
+  ] as const) {
+    test(`a device offering RTP/SAVP with ${suite} is ${ok ? 'answered with its suite and tag' : 'refused with 488'}`, async () => {
+      const webrtc = await plane.createWebRtcLeg();
+      const rtp = await plane.createRtpLeg();
+      await plane.connect(webrtc, rtp);
+      const key = Buffer.alloc(30, 7).toString('base64');
+      await plane.applyOffer(
+        rtp,
+        'v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n' +
+          `m=audio 20000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:3 ${suite} inline:${key}\r\na=sendrecv\r\n`,
+      );
+      const toBrowser = await plane.createOffer(webrtc);
+      // The browser's answer, as Chromium would write it for this offer (its transport from the fixture).
+      const browserAnswer = fixtureText('chromium-offer-audio.sdp')
+        .replace('a=setup:actpass', 'a=setup:active')
+        .replace(/^m=audio (\d+) UDP\/TLS\/RTP\/SAVPF .*$/m, 'm=audio $1 UDP/TLS/RTP/SAVPF 0')
+        .replace(/^a=(rtpmap|fmtp|rtcp-fb):(?!0 ).*\r?\n/gm, '');
+      assert.match(toBrowser, /a=mid:0/);
+      await plane.applyAnswer(webrtc, browserAnswer);
+      if (ok) {
+        const answer = parse(await plane.createAnswer(rtp));
+        assert.equal(answer.media[0]?.protocol, 'RTP/SAVP');
+        assert.equal(answer.media[0]?.crypto.length, 1);
+        assert.equal(answer.media[0]?.crypto[0]?.tag, 3);
+        assert.equal(answer.media[0]?.crypto[0]?.suite, suite);
+        assert.notEqual(answer.media[0]?.crypto[0]?.keyParams, `inline:${key}`, 'our own key');
+      } else {
+        await assert.rejects(plane.createAnswer(rtp), { code: 'MEDIA_BAD_SDP', sipStatus: 488 });
+      }
+      await plane.closeLeg(webrtc);
+      await plane.closeLeg(rtp);
+    });
+  }
 });

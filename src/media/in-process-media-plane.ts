@@ -21,9 +21,17 @@ import {
 import { Bridge, type DtmfTarget } from './bridge.js';
 import { MediaError } from './errors.js';
 import type { LegStats, StreamKind } from './media-leg.js';
-import type { LegId, MediaPlane, MediaPlaneEvents, MediaPlaneListener, WebRtcLegRequest } from './media-plane.js';
+import type {
+  LegId,
+  MediaPlane,
+  MediaPlaneEvents,
+  MediaPlaneListener,
+  RtpLegRequest,
+  WebRtcLegRequest,
+} from './media-plane.js';
 import { PortPool } from './port-pool.js';
 import { RtpLeg } from './rtp-leg.js';
+import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, type SdesCrypto, SdesSrtp } from './sdes-srtp.js';
 import { WebRtcLeg } from './webrtc-leg.js';
 
 export interface InProcessMediaPlaneOptions {
@@ -58,6 +66,10 @@ interface LegEntry {
   sessionId: string;
   sessionVersion: number;
   webRtcStarted: boolean;
+  /** RTP leg: offer SDES-SRTP (RFC 4568) in our offers. */
+  sdes: boolean;
+  /** RTP leg: the master keys we put in our last offer, per m= index and crypto tag. */
+  offeredKeys: Map<string, Buffer>;
 }
 
 const KINDS: StreamKind[] = ['audio', 'video'];
@@ -127,6 +139,8 @@ export class InProcessMediaPlane implements MediaPlane {
       sessionId: String(Date.now()),
       sessionVersion: 0,
       webRtcStarted: false,
+      sdes: false,
+      offeredKeys: new Map(),
     });
     return id;
   }
@@ -153,7 +167,7 @@ export class InProcessMediaPlane implements MediaPlane {
     return this.#add('webrtc', id, leg);
   }
 
-  async createRtpLeg(): Promise<LegId> {
+  async createRtpLeg(request: RtpLegRequest = {}): Promise<LegId> {
     this.#assertOpen();
     const id = `rtp-${randomUUID()}`;
     const onDropped = this.#options.onDropped;
@@ -165,7 +179,9 @@ export class InProcessMediaPlane implements MediaPlane {
         ? { onDropped: (_kind: StreamKind, reason: string, from: string) => onDropped(id, `${reason} from ${from}`) }
         : {}),
     });
-    return this.#add('rtp', id, leg);
+    this.#add('rtp', id, leg);
+    this.#entry(id).sdes = request.sdesSrtp ?? false;
+    return id;
   }
 
   async connect(a: LegId, b: LegId): Promise<void> {
@@ -217,6 +233,7 @@ export class InProcessMediaPlane implements MediaPlane {
     const parsed = this.#parse(sdp);
     if (e.leg instanceof WebRtcLeg) await e.leg.applyAnswer(sdp);
     e.negotiated = { local: e.sentOffer, remote: parsed.media };
+    if (e.leg instanceof RtpLeg) this.#srtpFromAnswer(e, e.leg, parsed);
     for (const kind of KINDS) {
       // The answer picks among what we offered: the leg reports (and times jitter with) the chosen codec.
       const answered = codecsOf(parsed.media, kind);
@@ -244,7 +261,7 @@ export class InProcessMediaPlane implements MediaPlane {
     const derived = deriveAnswer(offer.sdp, { ...offer.sdp, media: answered }, e.type === 'webrtc' ? 'webrtc' : 'rtp');
     if (!derived.ok)
       throw negotiationError(derived.error.code, derived.error.reason, derived.error.sipStatus, derived.error);
-    const text = await this.#write(e, derived.value, 'answer', offer.text);
+    const text = await this.#write(e, derived.value, 'answer', offer.text, offer.sdp);
     e.negotiated = { local: derived.value, remote: offer.sdp.media };
     e.pendingOffer = undefined;
     partner.pendingOffer = undefined;
@@ -253,7 +270,13 @@ export class InProcessMediaPlane implements MediaPlane {
     return text;
   }
 
-  async #write(e: LegEntry, media: LocalMedia[], type: 'offer' | 'answer', remoteOffer?: string): Promise<string> {
+  async #write(
+    e: LegEntry,
+    media: LocalMedia[],
+    type: 'offer' | 'answer',
+    remoteOffer?: string,
+    remoteOfferSdp?: SessionDescription,
+  ): Promise<string> {
     if (e.leg instanceof WebRtcLeg) {
       const leg = e.leg;
       if (!e.webRtcStarted) {
@@ -272,13 +295,62 @@ export class InProcessMediaPlane implements MediaPlane {
       const kind = m.kind as StreamKind;
       const port = await leg.openStream(kind);
       leg.setCodecs(kind, m.codecs);
-      withPorts.push({ ...m, port });
+      const crypto =
+        type === 'offer'
+          ? this.#offerCrypto(e, withPorts.length)
+          : this.#answerCrypto(leg, kind, remoteOfferSdp?.media[withPorts.length]);
+      withPorts.push({ ...m, port, ...(crypto.length > 0 ? { crypto } : {}) });
     }
     e.sessionVersion++;
     return writeRtpAvpDescription({
       origin: { sessionId: e.sessionId, sessionVersion: e.sessionVersion, address: this.#options.rtpAddress },
       address: this.#options.rtpAddress,
       media: withPorts,
+    });
+  }
+
+  /** RFC 4568 §5.1.1: one a=crypto per suite we accept, each with a fresh key. */
+  #offerCrypto(e: LegEntry, index: number): SdesCrypto[] {
+    if (!e.sdes) return [];
+    return SDES_SUITES.map((suite, i) => {
+      const { crypto, keySalt } = newCrypto(i + 1, suite);
+      e.offeredKeys.set(`${index}:${crypto.tag}`, keySalt);
+      return crypto;
+    });
+  }
+
+  /** RFC 4568 §5.1.2: answer the first offered suite we support, same tag, our own key; SRTP starts now. */
+  #answerCrypto(leg: RtpLeg, kind: StreamKind, offered: MediaDescription | undefined): SdesCrypto[] {
+    if (offered === undefined || offered.crypto.length === 0) {
+      leg.setSrtp(kind, undefined);
+      return [];
+    }
+    for (const c of offered.crypto) {
+      const suite = findSuite(c.suite);
+      const theirs = suite === undefined ? undefined : parseInlineKey(c.keyParams, suite);
+      if (suite === undefined || theirs === undefined) continue;
+      const { crypto, keySalt } = newCrypto(c.tag, suite);
+      leg.setSrtp(kind, new SdesSrtp(suite, keySalt, theirs));
+      return [crypto];
+    }
+    throw new MediaError(
+      'MEDIA_BAD_SDP',
+      `no SRTP crypto suite in common: the offer has ${offered.crypto.map((c) => c.suite).join(', ')}`,
+      {
+        sipStatus: 488,
+      },
+    );
+  }
+
+  /** The answer's a=crypto picks one of ours by tag and brings its key. */
+  #srtpFromAnswer(e: LegEntry, leg: RtpLeg, answer: SessionDescription): void {
+    answer.media.forEach((m, index) => {
+      if (m.kind !== 'audio' && m.kind !== 'video') return;
+      const chosen = m.crypto[0];
+      const suite = chosen === undefined ? undefined : findSuite(chosen.suite);
+      const ours = chosen === undefined ? undefined : e.offeredKeys.get(`${index}:${chosen.tag}`);
+      const theirs = suite === undefined || chosen === undefined ? undefined : parseInlineKey(chosen.keyParams, suite);
+      leg.setSrtp(m.kind, suite && ours && theirs ? new SdesSrtp(suite, ours, theirs) : undefined);
     });
   }
 

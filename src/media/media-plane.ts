@@ -37,9 +37,14 @@ export interface WebRtcLegRequest {
   iceLite?: boolean;
 }
 
+export interface RtpLegRequest {
+  /** Offer SDES-SRTP (RFC 4568, RTP/SAVP) toward the SIP side. Offers received with a=crypto are always honoured. */
+  sdesSrtp?: boolean;
+}
+
 export interface MediaPlane {
   createWebRtcLeg(request?: WebRtcLegRequest): Promise<LegId>;
-  createRtpLeg(): Promise<LegId>;
+  createRtpLeg(request?: RtpLegRequest): Promise<LegId>;
   /** Joins two legs for passthrough; negotiation on one derives from the other from now on. */
   connect(a: LegId, b: LegId): Promise<void>;
   /** A remote offer received on a leg. Rejects with MEDIA_BAD_SDP on unreadable SDP. */

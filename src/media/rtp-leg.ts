@@ -9,6 +9,7 @@ import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock 
 import type { PortPair, PortPool } from './port-pool.js';
 import { parseRtcp } from './rtp/rtcp-packet.js';
 import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
+import type { SdesSrtp } from './sdes-srtp.js';
 import { StreamState } from './stream-state.js';
 
 export interface RemoteEndpoint {
@@ -39,6 +40,8 @@ class RtpStream extends StreamState {
   rtpLatch: Latch | undefined;
   rtcpLatch: Latch | undefined;
   rtpLatchFromSdp = false;
+  /** RFC 4568 SDES-SRTP contexts, when negotiated. */
+  srtp: SdesSrtp | undefined;
   rtcpLatchFromSdp = false;
   rtcpMux = false;
 
@@ -106,6 +109,12 @@ export class RtpLeg implements MediaLeg {
     s.rtcpMux = rtcpMux || s.ports.rtcp === undefined;
   }
 
+  /** Turns SRTP on (RFC 4568 keys from SDP) or off for a stream. */
+  setSrtp(kind: StreamKind, srtp: SdesSrtp | undefined): void {
+    const s = this.#streams.get(kind);
+    if (s !== undefined) s.srtp = srtp;
+  }
+
   /** Codecs of a stream: clock rates per PT (for jitter) and the codec name for stats. */
   setCodecs(kind: StreamKind, codecs: { payloadType: number; name: string; clockRate: number }[]): void {
     this.#streams.get(kind)?.setCodecs(codecs);
@@ -136,6 +145,16 @@ export class RtpLeg implements MediaLeg {
       this.#onDropped?.(s.kind, 'malformed RTP', `${rinfo.address}:${rinfo.port}`);
       return;
     }
+    if (s.srtp !== undefined) {
+      // RFC 3711 §3.3: authenticate before anything else; a packet that fails never latches.
+      const plain = s.srtp.unprotectRtp(msg);
+      if (plain === undefined || parseRtpHeader(plain, plain.length, h) !== undefined) {
+        s.invalidPackets++;
+        this.#onDropped?.(s.kind, 'SRTP authentication or decryption failed', `${rinfo.address}:${rinfo.port}`);
+        return;
+      }
+      msg = plain;
+    }
     const latch = s.rtpLatch;
     const fromSdp = s.remote !== undefined && rinfo.port === s.remote.port && rinfo.address === s.remote.address;
     // The first packet latches (NAT: the source is not what SDP says); a packet from exactly the SDP
@@ -158,6 +177,15 @@ export class RtpLeg implements MediaLeg {
   }
 
   #onRtcpPacket(s: RtpStream, msg: Buffer, rinfo: RemoteInfo): void {
+    if (s.srtp !== undefined) {
+      const plain = s.srtp.unprotectRtcp(msg);
+      if (plain === undefined) {
+        s.invalidPackets++;
+        this.#onDropped?.(s.kind, 'SRTCP authentication or decryption failed', `${rinfo.address}:${rinfo.port}`);
+        return;
+      }
+      msg = plain;
+    }
     const parsed = parseRtcp(msg, msg.length);
     if (!parsed.ok) {
       s.invalidPackets++;
@@ -191,12 +219,13 @@ export class RtpLeg implements MediaLeg {
     const to = s.rtpLatch ?? s.remote;
     if (to === undefined || to.port === 0) return;
     s.onSent(packet, this.#clock.now());
-    s.ports.rtp.send(packet, to.port, to.address);
+    s.ports.rtp.send(s.srtp === undefined ? packet : s.srtp.protectRtp(packet), to.port, to.address);
   }
 
-  sendRtcp(kind: StreamKind, packet: Buffer): void {
+  sendRtcp(kind: StreamKind, plain: Buffer): void {
     const s = this.#streams.get(kind);
     if (s === undefined || this.#closed) return;
+    const packet = s.srtp === undefined ? plain : s.srtp.protectRtcp(plain);
     const socket: Socket = s.rtcpMux || s.ports.rtcp === undefined ? s.ports.rtp : s.ports.rtcp;
     if (s.rtcpMux) {
       const to = s.rtpLatch ?? s.remote;
