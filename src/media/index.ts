@@ -8,5 +8,7 @@ export type {
   MediaPlane,
   MediaPlaneEvents,
   MediaPlaneListener,
+  RtpLegRequest,
   WebRtcLegRequest,
 } from './media-plane.js';
+export { WorkerMediaPlane } from './worker/worker-media-plane.js';

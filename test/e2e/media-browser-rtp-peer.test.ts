@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { InProcessMediaPlane } from '../../src/media/in-process-media-plane.js';
+import type { MediaPlane } from '../../src/media/media-plane.js';
 import { parseTelephoneEvent } from '../../src/media/rtp/telephone-event.js';
 import { RtpTonePeer } from '../../src/media/testing/rtp-tone-peer.js';
+import { WorkerMediaPlane } from '../../src/media/worker/worker-media-plane.js';
 import { parseSessionDescription } from '../../src/sdp/index.js';
 import {
   detectToneInPage,
@@ -114,22 +116,28 @@ function deviceOffer(audioPort: number, version: number, direction: string): str
   ].join('\r\n');
 }
 
-for (const kind of ['chromium', 'firefox'] as const)
-  describe(`media plane: ${kind} ⇄ WebRTC leg ⇄ RTP leg ⇄ PCMU peer`, () => {
+for (const [kind, where, portBase] of [
+  ['chromium', 'in-process', 33000],
+  ['firefox', 'in-process', 33300],
+  ['chromium', 'worker', 33400],
+] as const)
+  describe(`media plane (${where}): ${kind} ⇄ WebRTC leg ⇄ RTP leg ⇄ PCMU peer`, () => {
     test('each tone is heard at the other end, video crosses both ways, DTMF from the browser reaches the device', async (t) => {
       let webrtc = '';
       let rtp = '';
       await withArtifacts(t, async (artifacts) => {
         const dropped = new Map<string, number>();
-        const plane = new InProcessMediaPlane({
-          rtpAddress: '127.0.0.1',
-          rtpPortMin: kind === 'chromium' ? 33000 : 33300,
-          rtpPortMax: kind === 'chromium' ? 33099 : 33399,
-          onDropped: (legId, reason) => {
-            const key = `${legId.split('-')[0]}: ${reason}`;
-            dropped.set(key, (dropped.get(key) ?? 0) + 1);
-          },
-        });
+        const options = { rtpAddress: '127.0.0.1', rtpPortMin: portBase, rtpPortMax: portBase + 99 };
+        const plane: MediaPlane =
+          where === 'worker'
+            ? new WorkerMediaPlane(options)
+            : new InProcessMediaPlane({
+                ...options,
+                onDropped: (legId, reason) => {
+                  const key = `${legId.split('-')[0]}: ${reason}`;
+                  dropped.set(key, (dropped.get(key) ?? 0) + 1);
+                },
+              });
         artifacts.defer(async () => {
           const stats = {
             dropped: Object.fromEntries(dropped),
