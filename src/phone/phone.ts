@@ -1,0 +1,345 @@
+// The Parley Phone page: a softphone built only on the SDK's public API (issue 6).
+// It keeps a list of calls (call waiting): the "current" call is the one the in-call controls act on.
+import { CALL_STATUS, type Call, createSession, SESSION_STATUS, type Session } from '../sdk/index.js';
+import { clearMarks, formFieldFor, markField, readAccount, restoreAccount, saveAccount } from './account-form.js';
+import { Devices } from './devices.js';
+import { CallTimer, LevelMeter, Ringer } from './media-widgets.js';
+import { showQuality } from './quality.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+};
+
+const ui = {
+  connectionStatus: $('connectionStatus'),
+  connectionInfo: $('connectionInfo'),
+  connectBtn: $<HTMLButtonElement>('connectBtn'),
+  callee: $<HTMLInputElement>('callee'),
+  callBtn: $<HTMLButtonElement>('callBtn'),
+  videoCallBtn: $<HTMLButtonElement>('videoCallBtn'),
+  hangupBtn: $<HTMLButtonElement>('hangupBtn'),
+  incomingPanel: $('incomingPanel'),
+  incomingCaller: $('incomingCaller'),
+  callStatus: $('callStatus'),
+  callInfo: $('callInfo'),
+  callList: $('callList'),
+  holdBtn: $<HTMLButtonElement>('holdBtn'),
+  muteAudioBtn: $<HTMLButtonElement>('muteAudioBtn'),
+  muteVideoBtn: $<HTMLButtonElement>('muteVideoBtn'),
+  transferTarget: $<HTMLInputElement>('transferTarget'),
+  transferReplaces: $<HTMLSelectElement>('transferReplaces'),
+  transferBtn: $<HTMLButtonElement>('transferBtn'),
+  dtmfType: $<HTMLSelectElement>('dtmfType'),
+  volume: $<HTMLInputElement>('volume'),
+  localVideo: $<HTMLVideoElement>('localVideo'),
+  remoteVideo: $<HTMLVideoElement>('remoteVideo'),
+};
+
+const ringer = new Ringer();
+const timer = new CallTimer($('callTimer'));
+const localMeter = new LevelMeter($<HTMLMeterElement>('localLevel'));
+const remoteMeter = new LevelMeter($<HTMLMeterElement>('remoteLevel'));
+const devices = new Devices(
+  $<HTMLSelectElement>('micSelect'),
+  $<HTMLSelectElement>('cameraSelect'),
+  $<HTMLSelectElement>('speakerSelect'),
+);
+
+let session: Session | undefined;
+const calls: Call[] = [];
+let current: Call | undefined;
+let incoming: Call | undefined;
+let qualityTimer: ReturnType<typeof setInterval> | undefined;
+
+const ENDED = new Set<string>([CALL_STATUS.FINISH, CALL_STATUS.FAILED, CALL_STATUS.BUSY]);
+const isLive = (c: Call) => !ENDED.has(c.status());
+
+function setConnection(status: string, info = ''): void {
+  ui.connectionStatus.textContent = status;
+  ui.connectionStatus.dataset.state = status;
+  ui.connectionInfo.textContent = info;
+  const ready = status === SESSION_STATUS.REGISTERED || status === SESSION_STATUS.ESTABLISHED;
+  ui.callBtn.disabled = !ready;
+  ui.videoCallBtn.disabled = !ready;
+  const open = session !== undefined && status !== SESSION_STATUS.DISCONNECTED && status !== SESSION_STATUS.FAILED;
+  ui.connectBtn.textContent = open ? 'Disconnect' : 'Connect';
+}
+
+function failureText(call: Call): string {
+  const info = call.getInfo();
+  if (!info || (info.sipStatus === undefined && !info.sipReason)) return '';
+  return [info.sipStatus, info.sipReason].filter((x) => x !== undefined && x !== '').join(' ');
+}
+
+function render(): void {
+  const c = current;
+  ui.callStatus.textContent = c ? c.status() : '';
+  const live = c !== undefined && isLive(c);
+  ui.hangupBtn.disabled = !live;
+  const inCall = c !== undefined && (c.status() === CALL_STATUS.ESTABLISHED || c.status() === CALL_STATUS.HOLD);
+  ui.holdBtn.disabled = !inCall;
+  ui.holdBtn.textContent = c?.status() === CALL_STATUS.HOLD ? 'Unhold' : 'Hold';
+  ui.muteAudioBtn.disabled = !inCall;
+  ui.muteVideoBtn.disabled = !inCall || !c?.hasVideo();
+  ui.transferBtn.disabled = !inCall;
+  // Attended transfer: any other live call can be the target.
+  const others = calls.filter((o) => o !== c && isLive(o));
+  ui.transferReplaces.replaceChildren(new Option('blind', ''), ...others.map((o) => new Option(describe(o), o.id())));
+  ui.callList.replaceChildren(
+    ...calls.filter(isLive).map((o) => {
+      const li = document.createElement('li');
+      if (o === c) li.setAttribute('aria-current', 'true');
+      const who = document.createElement('span');
+      who.textContent = describe(o);
+      const pick = document.createElement('button');
+      pick.type = 'button';
+      pick.textContent = o === c ? 'current' : 'switch';
+      pick.disabled = o === c;
+      pick.setAttribute('aria-label', `Switch to call with ${describe(o)}`);
+      pick.addEventListener('click', () => switchTo(o));
+      li.append(who, pick);
+      return li;
+    }),
+  );
+}
+
+function describe(c: Call): string {
+  const peer = c.isIncoming?.() ? c.caller() : c.callee();
+  return `${c.visibleName() || peer} · ${c.status()}`;
+}
+
+async function switchTo(next: Call): Promise<void> {
+  const prev = current;
+  if (prev && prev !== next && prev.status() === CALL_STATUS.ESTABLISHED) await prev.hold();
+  current = next;
+  if (next.status() === CALL_STATUS.HOLD) await next.unhold();
+  render();
+}
+
+function track(call: Call): Call {
+  calls.push(call);
+  const onStatus = () => {
+    if (call === incoming && call.status() !== CALL_STATUS.NEW && call.status() !== CALL_STATUS.PENDING) hideIncoming();
+    if (call === current) {
+      if (call.status() === CALL_STATUS.ESTABLISHED) {
+        timer.start();
+        startQuality(call);
+        localMeter.attach(call.getLocalMediaStream?.());
+        remoteMeter.attach(call.getRemoteMediaStream?.());
+      }
+      if (!isLive(call)) {
+        ui.callInfo.textContent = failureText(call);
+        endCurrent(call);
+      }
+    }
+    render();
+  };
+  for (const s of Object.values(CALL_STATUS)) call.on(s, onStatus);
+  return call;
+}
+
+function endCurrent(call: Call): void {
+  timer.stop();
+  stopQuality();
+  localMeter.detach();
+  remoteMeter.detach();
+  const next = calls.find((o) => o !== call && isLive(o));
+  if (next) current = next;
+}
+
+function startQuality(call: Call): void {
+  stopQuality();
+  const tick = () => {
+    call
+      .getStats()
+      .then(showQuality)
+      .catch((e: unknown) => console.warn('parley phone: getStats failed', e));
+  };
+  tick();
+  qualityTimer = setInterval(tick, 2000);
+}
+
+function stopQuality(): void {
+  if (qualityTimer) clearInterval(qualityTimer);
+  qualityTimer = undefined;
+}
+
+function hideIncoming(): void {
+  incoming = undefined;
+  ui.incomingPanel.hidden = true;
+  ringer.stop();
+}
+
+function connect(): void {
+  clearMarks();
+  const v = readAccount();
+  try {
+    session = createSession({
+      urlServer: v.urlServer,
+      sipOptions: {
+        login: v.sipLogin,
+        authenticationName: v.sipAuthenticationName || undefined,
+        password: v.sipPassword,
+        domain: v.sipDomain,
+        outboundProxy: v.sipOutboundProxy || undefined,
+        port: v.sipPort ? Number(v.sipPort) : undefined,
+        transport: v.sipTransport as 'udp' | 'tcp' | 'tls',
+        registerRequired: v.sipRegisterRequired,
+      },
+    });
+  } catch (e) {
+    const err = e as { field?: string; message?: string };
+    markField(formFieldFor(err.field), err.message ?? String(e));
+    setConnection(SESSION_STATUS.FAILED, err.message ?? String(e));
+    session = undefined;
+    return;
+  }
+  saveAccount(v);
+  const s = session;
+  for (const status of Object.values(SESSION_STATUS)) {
+    if (status === SESSION_STATUS.INCOMING_CALL) continue;
+    s.on(status, (info?: { sipStatus?: number; sipReason?: string; reason?: string }) => {
+      if (s !== session) return;
+      const why = [info?.sipStatus, info?.sipReason ?? info?.reason]
+        .filter((x) => x !== undefined && x !== '')
+        .join(' ');
+      setConnection(status, why);
+      if (status === SESSION_STATUS.DISCONNECTED || status === SESSION_STATUS.FAILED) session = undefined;
+    });
+  }
+  s.on(SESSION_STATUS.INCOMING_CALL, (call: Call) => {
+    track(call);
+    incoming = call;
+    ui.incomingCaller.textContent = `${call.visibleName() || call.caller()} (${call.caller()})`;
+    ui.incomingPanel.hidden = false;
+    ringer.start();
+    render();
+  });
+  setConnection(SESSION_STATUS.PENDING);
+}
+
+async function startCall(video: boolean): Promise<void> {
+  clearMarks();
+  if (!session) return;
+  const callee = ui.callee.value.trim();
+  if (!callee) {
+    markField('callee', 'Enter a number or SIP address to call.');
+    return;
+  }
+  const prev = current;
+  let call: Call;
+  try {
+    call = session.createCall({
+      callee,
+      visibleName: readAccount().sipLogin,
+      localVideoDisplay: ui.localVideo,
+      remoteVideoDisplay: ui.remoteVideo,
+      constraints: devices.constraints(video),
+      receiveAudio: true,
+      receiveVideo: video,
+    });
+  } catch (e) {
+    const err = e as { field?: string; message?: string };
+    markField(formFieldFor(err.field) ?? 'callee', err.message ?? String(e));
+    return;
+  }
+  if (prev && prev.status() === CALL_STATUS.ESTABLISHED) await prev.hold();
+  current = track(call);
+  ui.callInfo.textContent = '';
+  timer.reset();
+  render();
+  call.call();
+}
+
+async function answer(video: boolean): Promise<void> {
+  const call = incoming;
+  if (!call) return;
+  hideIncoming();
+  // Call waiting: the call in progress goes on hold before the new one is answered.
+  const prev = current;
+  if (prev && prev !== call && prev.status() === CALL_STATUS.ESTABLISHED) await prev.hold();
+  current = call;
+  timer.reset();
+  call.answer({
+    localVideoDisplay: ui.localVideo,
+    remoteVideoDisplay: ui.remoteVideo,
+    constraints: devices.constraints(video),
+    receiveAudio: true,
+    receiveVideo: video,
+  });
+  render();
+}
+
+ui.connectBtn.closest('form')?.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if (session) {
+    for (const c of calls.filter(isLive)) c.hangup();
+    session.disconnect();
+    return;
+  }
+  connect();
+});
+ui.callBtn.addEventListener('click', () => void startCall(false));
+ui.videoCallBtn.addEventListener('click', () => void startCall(true));
+ui.hangupBtn.addEventListener('click', () => current?.hangup());
+$('answerBtn').addEventListener('click', () => void answer(false));
+$('answerVideoBtn').addEventListener('click', () => void answer(true));
+$('declineBtn').addEventListener('click', () => {
+  const call = incoming;
+  hideIncoming();
+  call?.hangup();
+});
+ui.holdBtn.addEventListener('click', () => {
+  const c = current;
+  if (!c) return;
+  void (c.status() === CALL_STATUS.HOLD ? c.unhold() : c.hold());
+});
+ui.muteAudioBtn.addEventListener('click', () => {
+  const muted = ui.muteAudioBtn.getAttribute('aria-pressed') !== 'true';
+  if (muted) current?.muteAudio();
+  else current?.unmuteAudio();
+  ui.muteAudioBtn.setAttribute('aria-pressed', String(muted));
+  ui.muteAudioBtn.textContent = muted ? 'Unmute microphone' : 'Mute microphone';
+});
+ui.muteVideoBtn.addEventListener('click', () => {
+  const muted = ui.muteVideoBtn.getAttribute('aria-pressed') !== 'true';
+  if (muted) current?.muteVideo();
+  else current?.unmuteVideo();
+  ui.muteVideoBtn.setAttribute('aria-pressed', String(muted));
+  ui.muteVideoBtn.textContent = muted ? 'Unmute camera' : 'Mute camera';
+});
+ui.transferBtn.addEventListener('click', () => {
+  const c = current;
+  if (!c) return;
+  const other = calls.find((o) => o.id() === ui.transferReplaces.value);
+  const target = other ?? ui.transferTarget.value.trim();
+  if (!target) {
+    markField('transferTarget', 'Enter a number to transfer to, or pick a call.');
+    return;
+  }
+  c.transfer(target);
+});
+for (const key of document.querySelectorAll<HTMLButtonElement>('[data-dtmf]')) {
+  key.addEventListener('click', () => {
+    const digit = key.dataset.dtmf ?? '';
+    const c = current;
+    if (c && c.status() === CALL_STATUS.ESTABLISHED) c.sendDTMF(digit, ui.dtmfType.value as 'RFC2833' | 'INFO');
+    else ui.callee.value += digit;
+  });
+}
+ui.volume.addEventListener('input', () => {
+  ui.remoteVideo.volume = Number(ui.volume.value);
+  for (const el of document.querySelectorAll<HTMLMediaElement>('audio')) el.volume = Number(ui.volume.value);
+});
+devices.onSpeakerChange((id) => devices.routeOutput([ui.remoteVideo, ...document.querySelectorAll('audio')], id));
+devices.onInputChange(() => {
+  const c = current;
+  if (c && isLive(c) && c.switchDevices) void c.switchDevices(devices.constraints(c.hasVideo()));
+});
+
+restoreAccount(new URL('/ws', location.href).href.replace(/^http/, 'ws'));
+setConnection(SESSION_STATUS.DISCONNECTED);
+void devices.refresh();
+render();
