@@ -174,4 +174,26 @@ describe('InProcessMediaPlane negotiation (no media)', () => {
       await plane.closeLeg(rtp);
     });
   }
+
+  test('with statsIntervalMs, a stats event is emitted per leg', async () => {
+    const withStats = new InProcessMediaPlane({
+      rtpAddress: '127.0.0.1',
+      rtpPortMin: 34100,
+      rtpPortMax: 34199,
+      statsIntervalMs: 20,
+    });
+    try {
+      const rtp = await withStats.createRtpLeg();
+      const stats = await new Promise<{ legId: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no stats event')), 2000);
+        withStats.on('stats', (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        });
+      });
+      assert.equal(stats.legId, rtp);
+    } finally {
+      await withStats.close();
+    }
+  });
 });
