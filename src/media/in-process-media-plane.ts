@@ -19,8 +19,10 @@ import {
   writeRtpAvpDescription,
 } from '../sdp/index.js';
 import { Bridge, type DtmfTarget } from './bridge.js';
+import { DropReporter } from './drop-reporter.js';
 import { MediaError } from './errors.js';
 import type { LegStats, StreamKind } from './media-leg.js';
+import { systemClock } from './media-leg.js';
 import type {
   LegId,
   MediaPlane,
@@ -42,7 +44,10 @@ export interface InProcessMediaPlaneOptions {
   /** Interval of the `stats` event per leg; 0 (default) disables it. */
   statsIntervalMs?: number;
   rtcpIntervalMs?: number;
-  /** Where counted-and-dropped packets are reported (the server logs them). */
+  /**
+   * Where counted-and-dropped packets are reported (the server logs them): the first of each kind per leg
+   * at once, then one summary per 5 s at most.
+   */
   onDropped?: (legId: LegId, reason: string) => void;
 }
 
@@ -94,11 +99,13 @@ export class InProcessMediaPlane implements MediaPlane {
   readonly #legs = new Map<LegId, LegEntry>();
   readonly #events = new EventEmitter();
   readonly #statsTimer: NodeJS.Timeout | undefined;
+  readonly #drops: DropReporter | undefined;
   #closed = false;
 
   constructor(options: InProcessMediaPlaneOptions) {
     this.#options = options;
     this.#pool = new PortPool({ address: options.rtpAddress, min: options.rtpPortMin, max: options.rtpPortMax });
+    this.#drops = options.onDropped === undefined ? undefined : new DropReporter(options.onDropped, systemClock);
     const interval = options.statsIntervalMs ?? 0;
     if (interval > 0) {
       this.#statsTimer = setInterval(() => {
@@ -148,12 +155,12 @@ export class InProcessMediaPlane implements MediaPlane {
   async createWebRtcLeg(request: WebRtcLegRequest = {}): Promise<LegId> {
     this.#assertOpen();
     const id = `webrtc-${randomUUID()}`;
-    const onDropped = this.#options.onDropped;
+    const drops = this.#drops;
     const leg = new WebRtcLeg({
       id,
       ...(request.iceLite !== undefined ? { iceLite: request.iceLite } : {}),
       ...(this.#options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.#options.rtcpIntervalMs } : {}),
-      ...(onDropped ? { onDropped: (_kind: StreamKind | undefined, reason: string) => onDropped(id, reason) } : {}),
+      ...(drops ? { onDropped: (_kind: StreamKind | undefined, reason: string) => drops.report(id, reason) } : {}),
       onState: (state) => {
         if (state === 'connected') this.#emit('connected', { legId: id });
         if (state === 'failed')
@@ -170,13 +177,13 @@ export class InProcessMediaPlane implements MediaPlane {
   async createRtpLeg(request: RtpLegRequest = {}): Promise<LegId> {
     this.#assertOpen();
     const id = `rtp-${randomUUID()}`;
-    const onDropped = this.#options.onDropped;
+    const drops = this.#drops;
     const leg = new RtpLeg({
       id,
       pool: this.#pool,
       ...(this.#options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.#options.rtcpIntervalMs } : {}),
-      ...(onDropped
-        ? { onDropped: (_kind: StreamKind, reason: string, from: string) => onDropped(id, `${reason} from ${from}`) }
+      ...(drops
+        ? { onDropped: (_kind: StreamKind, reason: string, from: string) => drops.report(id, `${reason} from ${from}`) }
         : {}),
     });
     this.#add('rtp', id, leg);
@@ -435,6 +442,7 @@ export class InProcessMediaPlane implements MediaPlane {
     const e = this.#legs.get(legId);
     if (e === undefined) return;
     this.#legs.delete(legId);
+    this.#drops?.forgetLeg(legId);
     e.bridge?.close();
     if (e.partner !== undefined) {
       const p = this.#legs.get(e.partner);
