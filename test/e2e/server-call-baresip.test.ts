@@ -302,3 +302,61 @@ describe('transfers and a vanished browser (Chromium)', { timeout: 240_000 }, ()
     }),
   );
 });
+
+/** Two sessions in one page, 1001 and 1003 (baresip is 1002), both through Parley: 1001 calls 1003 with video. */
+const VIDEO_CALL = (domain: string) => `(async () => {
+  const P = await import('/sdk/parley.mjs');
+  const register = (login) => new Promise((resolve, reject) => {
+    const s = P.createSession({ sipOptions: { login, password: 'pw' + login, domain: '${domain}' } });
+    s.on(P.SESSION_STATUS.REGISTERED, () => resolve(s));
+    s.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error(login + ' FAILED ' + JSON.stringify(i))));
+  });
+  const a = await register('1001');
+  const b = await register('1003');
+  const video = { audio: true, video: { width: 320, height: 240 } };
+  const answered = new Promise((resolve) => b.on(P.SESSION_STATUS.INCOMING_CALL, (call) => {
+    window.bCall = call;
+    call.on(P.CALL_STATUS.ESTABLISHED, resolve);
+    call.answer({ constraints: video, remoteVideoDisplay: document.body, localVideoDisplay: document.body });
+  }));
+  const call = a.createCall({ callee: '1003', constraints: video, remoteVideoDisplay: document.body, localVideoDisplay: document.body });
+  window.aCall = call;
+  const established = new Promise((resolve, reject) => {
+    call.on(P.CALL_STATUS.ESTABLISHED, resolve);
+    call.on(P.CALL_STATUS.FAILED, () => reject(new Error('FAILED ' + JSON.stringify(call.getInfo()))));
+  });
+  call.call();
+  const late = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('not established in 15 s: caller ' + call.status() + ', callee ' + (window.bCall?.status() ?? 'no call'))), 15000),
+  );
+  await Promise.race([Promise.all([established, answered]), late]);
+  return { aVideo: call.hasVideo(), bVideo: window.bCall.hasVideo() };
+})()`;
+
+/** Frames decoded by a call's video receiver, once more than 10, or what it is after 10 s. */
+const FRAMES_DECODED = (callExpr: string) => `(async () => {
+  const deadline = performance.now() + 10000;
+  for (;;) {
+    const stats = await ${callExpr}.getStats();
+    let frames = 0;
+    stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0; });
+    if (frames > 10 || performance.now() > deadline) return frames;
+    await new Promise((r) => setTimeout(r, 100)); // getStats has no change event: read it every 100 ms
+  }
+})()`;
+
+describe('video between two browsers through Parley and Kamailio (Chromium)', { timeout: 120_000 }, () => {
+  test('1001 calls 1003 with video: frames decoded on both sides', { timeout: 90_000 }, (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const { kamailio, page } = await setUp(artifacts, 'chromium');
+      const r = await page.evaluate<{ aVideo: boolean; bVideo: boolean }>(VIDEO_CALL(kamailio.domain));
+      assert.deepEqual(r, { aVideo: true, bVideo: true });
+      const aFrames = await page.evaluate<number>(FRAMES_DECODED('window.aCall'));
+      const bFrames = await page.evaluate<number>(FRAMES_DECODED('window.bCall'));
+      assert.ok(aFrames > 10 && bFrames > 10, `frames decoded: caller ${aFrames}, callee ${bFrames}`);
+      t.diagnostic(`video frames decoded: caller ${aFrames}, callee ${bFrames}`);
+      const shot = artifacts.path('video-call.png');
+      await page.screenshot(shot);
+    }),
+  );
+});
