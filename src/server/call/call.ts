@@ -266,21 +266,22 @@ export class Call {
     this.#updateHold();
   }
 
+  /** DTMF towards the SIP side: RFC 4733 events on the RTP leg (early media included), or SIP INFO per digit. */
   async sendDtmf(digits: string, type: DtmfType = 'RFC2833', durationMs = DEFAULT_DTMF_MS): Promise<void> {
     const sip = this.#sip;
-    if (!sip || !this.#media || !this.#isEstablishedish()) {
-      // RFC 4733 needs an RTP session; early media counts, a call that is not connected does not.
-      if (!(this.#status === 'RING_MEDIA' && this.#media)) {
-        throw new ServerError('WS_OUT_OF_ORDER', `call.dtmf: the call is ${this.#status}`, { field: 'callId' });
-      }
+    const media = this.#media;
+    const connected = this.#isEstablishedish() || (type === 'RFC2833' && this.#status === 'RING_MEDIA');
+    if (!sip || !media || !connected) {
+      throw new ServerError('WS_OUT_OF_ORDER', `call.dtmf: the call is ${this.#status}`, { field: 'callId' });
     }
-    if (type === 'RFC2833') return this.#media!.sendDtmf(digits.toUpperCase(), durationMs);
+    if (type === 'RFC2833') return media.sendDtmf(digits.toUpperCase(), durationMs);
     for (const digit of digits.toUpperCase()) {
-      const outcome = await sip!.sendInfoDtmf(digit, durationMs);
-      if (!outcome.ok)
+      const outcome = await sip.sendInfoDtmf(digit, durationMs);
+      if (!outcome.ok) {
         throw new ServerError('WS_OPERATION_FAILED', `INFO refused: ${outcome.status} ${outcome.reason}`, {
           sipStatus: outcome.status,
         });
+      }
     }
   }
 

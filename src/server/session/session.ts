@@ -210,7 +210,7 @@ export class Session {
     if (this.calls.size >= (this.#deps.maxCallsPerSession ?? DEFAULT_MAX_CALLS)) {
       throw new ServerError('WS_OUT_OF_ORDER', 'call.start: too many calls in this session', { field: 'callId' });
     }
-    const call = Call.outgoing(this.#callContext(account, m.callId), this.#login, m);
+    const call = Call.outgoing(this.#callContext(account), this.#login, m);
     this.calls.set(call.id, call);
     call.log.info({ callId: call.id, callee: call.callee, hasVideo: call.hasVideo }, 'outgoing call');
     await call.start(m.sdp, m.sipHeaders);
@@ -222,7 +222,7 @@ export class Session {
       return;
     }
     const id = randomUUID();
-    const call = Call.incomingFrom(this.#callContext(account, id), id, sip);
+    const call = Call.incomingFrom(this.#callContext(account), id, sip);
     this.calls.set(id, call);
     call.log.info({ callId: id, sipCallId: sip.callId, caller: call.caller }, 'incoming call');
     try {
@@ -233,7 +233,7 @@ export class Session {
     }
   }
 
-  #callContext(account: SipAccount, _callId: string): CallContext {
+  #callContext(account: SipAccount): CallContext {
     return {
       account,
       media: this.#deps.media,
