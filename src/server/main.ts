@@ -8,6 +8,7 @@ import { loadConfig, redactConfig } from './config/load-config.js';
 import { ParleyServer } from './http/parley-server.js';
 import { createLogger } from './logger.js';
 import { createPorts } from './wiring/create-ports.js';
+import { type StartedRegistrar, startEmbeddedRegistrar } from './wiring/embedded-registrar.js';
 
 // dist/server/main.js and src/server/main.ts are both two folders below the package root.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,6 +33,17 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   log.info({ config: redactConfig(config) }, 'starting');
 
+  let registrar: StartedRegistrar | undefined;
+  try {
+    registrar = await startEmbeddedRegistrar(config, log);
+  } catch (err) {
+    log.error({ err }, 'the embedded SIP registrar did not start');
+    process.stderr.write(
+      `parley: the embedded SIP registrar cannot start on ${config.registrarHost}:${config.registrarPort}: ${(err as Error).message}\n` +
+        '  set PARLEY_REGISTRAR_PORT to a free port, or PARLEY_REGISTRAR=off to use your own SIP server\n',
+    );
+    process.exit(1);
+  }
   const ports = await createPorts(config, log);
   const server = new ParleyServer(config, {
     log,
@@ -41,6 +53,19 @@ async function main(): Promise<void> {
   });
   const url = await server.listen();
   log.info({ url: url.href }, 'ready');
+  if (registrar) {
+    const { server: sip, users } = registrar;
+    const names = Object.keys(users.users);
+    process.stdout.write(
+      `Embedded SIP registrar: domain ${sip.domain}, port ${sip.port('UDP')} (UDP/TCP), users ${names.join(', ')}` +
+        `${users.file ? ` (passwords in ${users.file})` : ''}\n`,
+    );
+    // Generated passwords are shown once, at the start that made them; the file keeps them.
+    if (users.source === 'generated') {
+      for (const [user, password] of Object.entries(users.users)) process.stdout.write(`  ${user}  ${password}\n`);
+    }
+  }
+  // Last: the line that says the server is ready (tests wait for it).
   process.stdout.write(
     `Parley is running: open ${url.href} in a browser (WebSocket ${url.href.replace(/^http/, 'ws')}ws)\n`,
   );
@@ -56,6 +81,7 @@ async function main(): Promise<void> {
     server
       .close()
       .then(() => ports.close())
+      .then(() => registrar?.close())
       .then(
         () => {
           log.info('stopped');

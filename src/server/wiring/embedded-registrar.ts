@@ -1,0 +1,61 @@
+// The embedded SIP registrar and proxy of issue 7 (src/registrar), started with the server unless
+// PARLEY_REGISTRAR=off, so that `npm start` alone gives working calls. Its users come from the configuration,
+// or are demo users 1001-1010 with passwords generated once (never a fixed, published password), kept in
+// the data folder and shown once, at the start that created them.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { EmbeddedSipServer } from '../../registrar/index.js';
+import type { ParleyConfig } from '../config/settings.js';
+
+export const DEMO_USERS_FILE = 'registrar-users.json';
+
+export interface RegistrarUsers {
+  users: Record<string, string>;
+  /** Where they came from; `generated` only at the start that created the demo users. */
+  source: 'config' | 'file' | 'generated';
+  file?: string;
+}
+
+/** The registrar's users: configured, else the demo users of the data folder, else new demo users there. */
+export function registrarUsers(config: ParleyConfig): RegistrarUsers {
+  if (config.registrarUsers && config.registrarUsers.length > 0) {
+    return { users: Object.fromEntries(config.registrarUsers.map((u) => [u.user, u.password])), source: 'config' };
+  }
+  const file = join(config.dataDir, DEMO_USERS_FILE);
+  if (existsSync(file)) {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const ok =
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every((v) => typeof v === 'string' && v.length > 0);
+    if (!ok) throw new Error(`${file}: expected {"user": "password", ...}; delete it to generate new demo users`);
+    return { users: parsed as Record<string, string>, source: 'file', file };
+  }
+  const users: Record<string, string> = {};
+  for (let n = 1001; n <= 1010; n++) users[String(n)] = randomBytes(9).toString('base64url');
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(users, null, 2)}\n`, { mode: 0o600 });
+  return { users, source: 'generated', file };
+}
+
+export interface StartedRegistrar {
+  server: EmbeddedSipServer;
+  users: RegistrarUsers;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedRegistrar(config: ParleyConfig, log: Logger): Promise<StartedRegistrar | undefined> {
+  if (!config.registrar) return undefined;
+  const users = registrarUsers(config);
+  const server = new EmbeddedSipServer({
+    host: config.registrarHost,
+    port: config.registrarPort,
+    users: users.users,
+    logger: log.child({ part: 'registrar' }),
+  });
+  await server.start();
+  return { server, users, close: () => server.close() };
+}
