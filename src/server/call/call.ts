@@ -7,6 +7,7 @@ import type { CallStatus, DtmfType, IceCandidate, SipHeaders } from '../../proto
 import type { ServerMessage } from '../../protocol/server-messages.js';
 import { ServerError } from '../errors.js';
 import type { MediaPort, MediaSession, SipAccount, SipCall, SipFailure, SipIncomingCall } from '../ports.js';
+import { CallMedia } from './call-media.js';
 import { isFinal, reasonPhrase, statusForFailure, statusForProvisional } from './call-status.js';
 import { CallTransfers } from './call-transfers.js';
 import { sipHandlers } from './sip-handlers.js';
@@ -53,9 +54,7 @@ export class Call {
   #status: CallStatus = 'NEW';
   #sip: SipCall | undefined;
   #sipIncoming: SipIncomingCall | undefined;
-  #media: MediaSession | undefined;
-  /** Candidates the browser trickled before the media session existed (RFC 8838 §4: they may come at once). */
-  #earlyCandidates: (IceCandidate | null)[] = [];
+  readonly #media: CallMedia;
   #browserHasAnswer = false;
   #hangupRequested = false;
   #localHold = false;
@@ -83,6 +82,7 @@ export class Call {
     this.hasAudio = init.hasAudio;
     this.hasVideo = init.hasVideo;
     this.transfers = new CallTransfers(this, ctx);
+    this.#media = new CallMedia(init.id, ctx.log);
   }
 
   /** A call from the browser; `start` places it. */
@@ -121,7 +121,7 @@ export class Call {
     return this.#sip;
   }
   get media(): MediaSession | undefined {
-    return this.#media;
+    return this.#media.session;
   }
   get log(): Logger {
     return this.#ctx.log;
@@ -198,7 +198,7 @@ export class Call {
     if (!sip) throw new ServerError('WS_OUT_OF_ORDER', 'call.answer: this call is outgoing', { field: 'callId' });
     if (this.#status !== 'RING')
       throw new ServerError('WS_OUT_OF_ORDER', `call.answer: the call is ${this.#status}`, { field: 'callId' });
-    const media = this.#media;
+    const media = this.#media.session;
     if (!media) throw new ServerError('WS_OUT_OF_ORDER', 'call.answer: the call has no media yet', { field: 'callId' });
     this.setStatus('PENDING');
     let sipAnswer: string;
@@ -218,11 +218,7 @@ export class Call {
   /** Trickled candidates go to the media session as they come; none is waited for. */
   async addCandidate(candidate: IceCandidate | null): Promise<void> {
     if (this.ended) return;
-    if (!this.#media) {
-      this.#earlyCandidates.push(candidate);
-      return;
-    }
-    await this.#media.addWebRtcCandidate(candidate);
+    await this.#media.addCandidate(candidate);
   }
 
   /** Ends the call in any state; the SIP side is always told (CANCEL, BYE or a final response). */
@@ -243,7 +239,7 @@ export class Call {
   /** Hold (RFC 3264 §8.4: a re-INVITE with sendonly); the browser's leg is not renegotiated. */
   async hold(on: boolean): Promise<void> {
     const sip = this.#sip;
-    const media = this.#media;
+    const media = this.#media.session;
     if (!sip || !media || !this.#isEstablishedish()) {
       throw new ServerError('WS_OUT_OF_ORDER', `call.${on ? 'hold' : 'unhold'}: the call is ${this.#status}`, {
         field: 'callId',
@@ -269,7 +265,7 @@ export class Call {
   /** DTMF towards the SIP side: RFC 4733 events on the RTP leg (early media included), or SIP INFO per digit. */
   async sendDtmf(digits: string, type: DtmfType = 'RFC2833', durationMs = DEFAULT_DTMF_MS): Promise<void> {
     const sip = this.#sip;
-    const media = this.#media;
+    const media = this.#media.session;
     const connected = this.#isEstablishedish() || (type === 'RFC2833' && this.#status === 'RING_MEDIA');
     if (!sip || !media || !connected) {
       throw new ServerError('WS_OUT_OF_ORDER', `call.dtmf: the call is ${this.#status}`, { field: 'callId' });
@@ -307,7 +303,7 @@ export class Call {
       ...(this.sipReason ? { sipReason: this.sipReason } : {}),
     });
     this.#ctx.onStatus(this, status);
-    if (isFinal(status)) void this.#closeMedia();
+    if (isFinal(status)) void this.#media.close();
   }
 
   // ─── called by the SIP handlers (sip-handlers.ts) ─────────────────────────────────────────────────────
@@ -341,7 +337,7 @@ export class Call {
   }
 
   async onSipReinvite(offer: string | undefined): Promise<string> {
-    const media = this.#media;
+    const media = this.#media.session;
     if (!media || offer === undefined)
       throw new ServerError('WS_OPERATION_FAILED', 're-INVITE without an offer is not supported');
     const { sdp, remoteDirection } = await media.reofferFromRtp(offer);
@@ -377,7 +373,7 @@ export class Call {
 
   /** The SIP answer gives the browser its answer; only the first one goes to the browser (it is then stable). */
   async #answerBrowser(sipSdp: string): Promise<boolean> {
-    const media = this.#media;
+    const media = this.#media.session;
     if (!media) return false;
     try {
       const answer = await media.answerFromRtp(sipSdp);
@@ -395,33 +391,22 @@ export class Call {
   }
 
   async #openMedia(): Promise<MediaSession | undefined> {
-    let media: MediaSession;
     try {
-      media = await this.#ctx.media.createSession(
-        { callId: this.id },
-        {
-          onWebRtcCandidate: (candidate) => {
-            if (!this.ended) this.#ctx.send({ type: 'call.ice', callId: this.id, candidate });
-          },
-          onStateChange: (state) => {
-            this.log.info({ callId: this.id, mediaState: state }, 'media state');
-            if (state === 'failed' && !this.ended) void this.#mediaFailed();
-          },
-          onDtmf: (digit) => this.onDtmfReceived(digit, 'RFC2833'),
+      return await this.#media.open(this.#ctx.media, {
+        onWebRtcCandidate: (candidate) => {
+          if (!this.ended) this.#ctx.send({ type: 'call.ice', callId: this.id, candidate });
         },
-      );
+        onStateChange: (state) => {
+          this.log.info({ callId: this.id, mediaState: state }, 'media state');
+          if (state === 'failed' && !this.ended) void this.#mediaFailed();
+        },
+        onDtmf: (digit) => this.onDtmfReceived(digit, 'RFC2833'),
+      });
     } catch (e) {
       if (this.#sipIncoming) await this.#sipIncoming.reject(503, 'Service Unavailable');
       this.#failMedia(e, 503);
       return undefined;
     }
-    this.#media = media;
-    if (this.ended) {
-      await this.#closeMedia();
-      return undefined;
-    }
-    for (const c of this.#earlyCandidates.splice(0)) await media.addWebRtcCandidate(c);
-    return media;
   }
 
   async #mediaFailed(): Promise<void> {
@@ -437,15 +422,5 @@ export class Call {
 
   #finishLocally(): void {
     this.setStatus('FINISH', undefined, 'Hangup');
-  }
-
-  async #closeMedia(): Promise<void> {
-    const media = this.#media;
-    if (!media) return;
-    try {
-      await media.close();
-    } catch (e) {
-      this.log.error({ callId: this.id, err: e }, 'closing the media session failed');
-    }
   }
 }
