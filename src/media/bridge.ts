@@ -45,6 +45,8 @@ class Direction {
   inDtmfRates: (number | undefined)[] = new Array(128).fill(undefined);
   lastEventTimestamp = -1;
   firSeq = 0;
+  /** A sound is played toward `to` (injectAudio): its RTP timestamp at offset 0, and the peer's audio is held back. */
+  injectBase: number | undefined;
 
   constructor(
     readonly from: MediaLeg,
@@ -116,6 +118,8 @@ export class Bridge {
     const now = this.#clock.now();
     const dtmfRate = kind === 'audio' ? dir.inDtmfRates[h.payloadType] : undefined;
     if (dtmfRate !== undefined) this.#observeDtmf(dir, packet, h, dtmfRate);
+    // While a sound is injected toward dir.to, the voice of dir.from is replaced (its DTMF events still pass).
+    if (kind === 'audio' && dir.injectBase !== undefined && dtmfRate === undefined) return;
     const f = dir.forwarder(kind);
     if (f.rewrite(packet, h, now)) dir.to.sendRtp(kind, packet);
   }
@@ -197,6 +201,25 @@ export class Bridge {
       await this.#wait(DTMF_PACKET_MS);
       elapsed += DTMF_PACKET_MS;
     }
+  }
+
+  /**
+   * Sends a frame of a sound the server plays toward a leg (inject_sound), in that leg's audio stream: the
+   * next sequence number, a timestamp continuing the stream (`offset` samples after the sound's start).
+   */
+  injectAudio(towardLegId: string, payloadType: number, payload: Buffer, marker: boolean, offset: number): void {
+    if (this.#closed) return;
+    const dir = towardLegId === this.b.id ? this.#ab : this.#ba;
+    const now = this.#clock.now();
+    dir.injectBase ??= dir.audio.currentTimestamp(now);
+    const ts = (dir.injectBase + offset) >>> 0;
+    dir.to.sendRtp('audio', dir.audio.inject(payload, payloadType, marker, ts, now));
+  }
+
+  /** The sound toward a leg ended: the other leg's audio flows to it again. */
+  endInjection(towardLegId: string): void {
+    const dir = towardLegId === this.b.id ? this.#ab : this.#ba;
+    dir.injectBase = undefined;
   }
 
   #wait(ms: number): Promise<void> {

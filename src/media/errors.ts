@@ -18,7 +18,13 @@ export type MediaErrorCode =
   | 'MEDIA_UNKNOWN_LEG'
   | 'MEDIA_ICE_FAILED'
   | 'MEDIA_DTLS_FAILED'
-  | 'MEDIA_CLOSED';
+  | 'MEDIA_CLOSED'
+  // sounds played by the server (sources/)
+  | 'MEDIA_BAD_SOURCE'
+  | 'MEDIA_WAV_NOT_RIFF'
+  | 'MEDIA_WAV_NO_FORMAT'
+  | 'MEDIA_WAV_NOT_PCM16'
+  | 'MEDIA_WAV_NO_DATA';
 
 export class MediaError extends Error {
   readonly code: MediaErrorCode;

@@ -28,12 +28,19 @@ import type {
   MediaPlane,
   MediaPlaneEvents,
   MediaPlaneListener,
+  PlayOptions,
   RtpLegRequest,
   WebRtcLegRequest,
 } from './media-plane.js';
 import { PortPool } from './port-pool.js';
 import { RtpLeg } from './rtp-leg.js';
 import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, type SdesCrypto, SdesSrtp } from './sdes-srtp.js';
+import { type EndpointMode, endpointAnswer, endpointOffer } from './sources/endpoint-negotiation.js';
+import { attachEndpoint } from './sources/leg-endpoint.js';
+import type { MediaSource } from './sources/pcm-source.js';
+import { RtpPacketizer } from './sources/rtp-packetizer.js';
+import type { RtpPlayer } from './sources/rtp-player.js';
+import { soundTarget, startSound } from './sources/sound.js';
 import { WebRtcLeg } from './webrtc-leg.js';
 
 export interface InProcessMediaPlaneOptions {
@@ -75,6 +82,10 @@ interface LegEntry {
   sdes: boolean;
   /** RTP leg: the master keys we put in our last offer, per m= index and crypto tag. */
   offeredKeys: Map<string, Buffer>;
+  /** The server is this leg's far end (sources/): no partner, negotiation of its own. */
+  endpoint: EndpointMode | undefined;
+  /** The sound playing toward the leg's peer. */
+  player: RtpPlayer | undefined;
 }
 
 const KINDS: StreamKind[] = ['audio', 'video'];
@@ -148,6 +159,8 @@ export class InProcessMediaPlane implements MediaPlane {
       webRtcStarted: false,
       sdes: false,
       offeredKeys: new Map(),
+      endpoint: undefined,
+      player: undefined,
     });
     return id;
   }
@@ -187,13 +200,18 @@ export class InProcessMediaPlane implements MediaPlane {
         : {}),
     });
     this.#add('rtp', id, leg);
-    this.#entry(id).sdes = request.sdesSrtp ?? false;
+    const entry = this.#entry(id);
+    entry.sdes = request.sdesSrtp ?? false;
+    entry.endpoint = request.endpoint;
     return id;
   }
 
   async connect(a: LegId, b: LegId): Promise<void> {
     const ea = this.#entry(a);
     const eb = this.#entry(b);
+    if (ea.endpoint !== undefined || eb.endpoint !== undefined) {
+      throw new MediaError('MEDIA_BAD_STATE', `[legs:${a},${b}] an endpoint leg is not connected to another`);
+    }
     ea.bridge?.close();
     eb.bridge?.close();
     ea.partner = b;
@@ -220,6 +238,12 @@ export class InProcessMediaPlane implements MediaPlane {
 
   async createOffer(legId: LegId): Promise<string> {
     const e = this.#entry(legId);
+    if (e.endpoint === 'player') {
+      const media = endpointOffer();
+      const text = await this.#write(e, media, 'offer');
+      e.sentOffer = media;
+      return text;
+    }
     const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
     const source = partner?.pendingOffer;
     if (source === undefined)
@@ -254,12 +278,14 @@ export class InProcessMediaPlane implements MediaPlane {
     }
     this.#applyRemote(e, parsed);
     this.#updateRoutes(e);
+    this.#attachEndpoint(e);
   }
 
   async createAnswer(legId: LegId): Promise<string> {
     const e = this.#entry(legId);
     const offer = e.pendingOffer;
     if (offer === undefined) throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no offer to answer`);
+    if (e.endpoint !== undefined) return this.#answerAsEndpoint(e, e.endpoint, offer);
     const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
     const answered = partner?.negotiated.remote;
     if (answered === undefined || partner === undefined) {
@@ -275,6 +301,77 @@ export class InProcessMediaPlane implements MediaPlane {
     this.#applyRemote(e, offer.sdp);
     this.#updateRoutes(e);
     return text;
+  }
+
+  async #answerAsEndpoint(
+    e: LegEntry,
+    mode: EndpointMode,
+    offer: { text: string; sdp: SessionDescription },
+  ): Promise<string> {
+    const answer = endpointAnswer(mode, offer.sdp.media);
+    if (!answer.ok) throw new MediaError('MEDIA_NO_COMMON_CODEC', `[leg:${e.id}] ${answer.reason}`, { sipStatus: 488 });
+    const text = await this.#write(e, answer.media, 'answer', offer.text, offer.sdp);
+    e.negotiated = { local: answer.media, remote: offer.sdp.media };
+    e.pendingOffer = undefined;
+    this.#applyRemote(e, offer.sdp);
+    this.#attachEndpoint(e);
+    return text;
+  }
+
+  /** An endpoint leg's packets: echoed or consumed; RFC 4733 digits reported. */
+  #attachEndpoint(e: LegEntry): void {
+    if (e.endpoint === undefined) return;
+    const eventRates = new Map(
+      codecsOf(e.negotiated.local, 'audio')
+        .filter(isTelephoneEvent)
+        .map((c) => [c.payloadType, c.clockRate] as const),
+    );
+    attachEndpoint(e.leg, {
+      mode: e.endpoint,
+      eventRates,
+      onDtmf: (digit, durationMs) => this.#emit('dtmf', { legId: e.id, digit, durationMs }),
+    });
+  }
+
+  async play(legId: LegId, source: MediaSource, options: PlayOptions = {}): Promise<void> {
+    const e = this.#entry(legId);
+    const local = codecsOf(e.negotiated.local, 'audio');
+    const remote = codecsOf(e.negotiated.remote, 'audio');
+    if (local.length === 0 || remote.length === 0) {
+      throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no audio negotiated yet to play into`);
+    }
+    const target = soundTarget(legId, local, remote);
+    const bridge = e.bridge;
+    const packetizer = new RtpPacketizer(() => e.leg.localSsrc('audio'), target.payloadType);
+    // A new sound replaces the one playing, and starts its own timestamps from the stream's current time.
+    e.player?.stop();
+    e.player = undefined;
+    bridge?.endInjection(legId);
+    const player = startSound({
+      legId,
+      source,
+      loop: options.loop ?? false,
+      law: target.law,
+      onFrame: (f) => {
+        if (bridge !== undefined) bridge.injectAudio(legId, target.payloadType, f.payload, f.marker, f.offset);
+        else e.leg.sendRtp('audio', packetizer.packet(f.payload, f.marker, f.offset));
+      },
+      onEnded: () => {
+        if (e.player !== player) return;
+        e.player = undefined;
+        bridge?.endInjection(legId);
+        this.#emit('playEnded', { legId });
+      },
+    });
+    e.player = player;
+  }
+
+  async stopPlaying(legId: LegId): Promise<void> {
+    const e = this.#legs.get(legId);
+    if (e?.player === undefined) return;
+    e.player.stop();
+    e.player = undefined;
+    e.bridge?.endInjection(legId);
   }
 
   async #write(
@@ -443,6 +540,7 @@ export class InProcessMediaPlane implements MediaPlane {
     if (e === undefined) return;
     this.#legs.delete(legId);
     this.#drops?.forgetLeg(legId);
+    e.player?.stop();
     e.bridge?.close();
     if (e.partner !== undefined) {
       const p = this.#legs.get(e.partner);

@@ -8,7 +8,13 @@ export type {
   MediaPlane,
   MediaPlaneEvents,
   MediaPlaneListener,
+  PlayOptions,
   RtpLegRequest,
   WebRtcLegRequest,
 } from './media-plane.js';
+// Server-side media (sources/): what play() takes, and G.711/tone helpers for detection.
+export { decodeG711, encodeG711, type G711Law } from './sources/g711.js';
+export { goertzelPower, toneRatio } from './sources/goertzel.js';
+export { DTMF_FREQUENCIES, type MediaSource } from './sources/pcm-source.js';
+export { parseWav, writeWav } from './sources/wav.js';
 export { WorkerMediaPlane } from './worker/worker-media-plane.js';

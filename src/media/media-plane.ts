@@ -14,6 +14,7 @@
 
 import type { Direction } from '../sdp/index.js';
 import type { LegStats } from './media-leg.js';
+import type { MediaSource } from './sources/pcm-source.js';
 
 export type LegId = string;
 
@@ -28,6 +29,8 @@ export interface MediaPlaneEvents {
   stats: LegStats;
   /** A keyframe was asked for toward this leg: for a SIP device, send INFO picture_fast_update (RFC 5168). */
   pictureFastUpdate: { legId: LegId };
+  /** A sound given to play() ended by itself (played once to its end); not emitted after stopPlaying(). */
+  playEnded: { legId: LegId };
 }
 
 export type MediaPlaneListener<K extends keyof MediaPlaneEvents> = (event: MediaPlaneEvents[K]) => void;
@@ -40,6 +43,20 @@ export interface WebRtcLegRequest {
 export interface RtpLegRequest {
   /** Offer SDES-SRTP (RFC 4568, RTP/SAVP) toward the SIP side. Offers received with a=crypto are always honoured. */
   sdesSrtp?: boolean;
+  /**
+   * The server itself is this leg's far end (no partner leg; never connect() it):
+   * - `player`: offers and answers G.711 audio only (PCMU, PCMA, telephone-event/8000) and sends what
+   *   play() gives it (nothing until then: play `{ type: 'silence' }` for a steady stream). createOffer works without a partner (a call from the server).
+   * - `echo`: answers an offer with the offer's own streams and codecs, and sends every RTP packet it
+   *   receives back to the sender (audio and video, any codec). It cannot make offers.
+   * Both report RFC 4733 digits they receive with the `dtmf` event.
+   */
+  endpoint?: 'player' | 'echo';
+}
+
+export interface PlayOptions {
+  /** Repeat a WAV or DTMF source until stopPlaying() (default false: once, then `playEnded`). */
+  loop?: boolean;
 }
 
 export interface MediaPlane {
@@ -62,6 +79,17 @@ export interface MediaPlane {
   update(legId: LegId, request: { direction: Direction }): Promise<string>;
   /** RFC 4733 digits generated toward a leg. Resolves false when the leg's peer has no telephone-event. */
   sendDtmf(legId: LegId, digits: string, durationMs?: number): Promise<boolean>;
+  /**
+   * Plays a sound from the server toward the leg's peer, encoded in G.711 at 20 ms packets. On a player
+   * endpoint leg it is the leg's own stream; on a leg connected to another (inject_sound into a call) it
+   * replaces the other leg's voice toward this one until it ends or stopPlaying(), in the same RTP stream.
+   * Replaces a sound already playing on the leg. Rejects with MEDIA_NO_COMMON_CODEC (sipStatus 488) when
+   * the leg's peer did not negotiate PCMU or PCMA, MEDIA_BAD_SOURCE for a bad WAV/tone/digits,
+   * MEDIA_BAD_STATE before the leg's offer/answer is complete.
+   */
+  play(legId: LegId, source: MediaSource, options?: PlayOptions): Promise<void>;
+  /** Stops the sound on a leg (a player endpoint then sends nothing). Idempotent. */
+  stopPlaying(legId: LegId): Promise<void>;
   getStats(legId: LegId): Promise<LegStats>;
   /** Closes a leg (and its bridge). Idempotent. */
   closeLeg(legId: LegId): Promise<void>;

@@ -9,7 +9,7 @@ const port = parentPort;
 if (port === null) throw new Error('media-plane-worker must run in a worker thread');
 
 const plane = new InProcessMediaPlane(workerData as InProcessMediaPlaneOptions);
-const events: (keyof MediaPlaneEvents)[] = ['connected', 'dtmf', 'failed', 'stats', 'pictureFastUpdate'];
+const events: (keyof MediaPlaneEvents)[] = ['connected', 'dtmf', 'failed', 'stats', 'pictureFastUpdate', 'playEnded'];
 for (const event of events) {
   plane.on(event, (payload) => port.postMessage({ event, payload } as PlaneEventMessage));
 }

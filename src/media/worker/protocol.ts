@@ -13,6 +13,8 @@ export const PLANE_METHODS = [
   'createAnswer',
   'update',
   'sendDtmf',
+  'play',
+  'stopPlaying',
   'getStats',
   'closeLeg',
   'close',

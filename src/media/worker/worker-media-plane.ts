@@ -12,9 +12,11 @@ import type {
   MediaPlane,
   MediaPlaneEvents,
   MediaPlaneListener,
+  PlayOptions,
   RtpLegRequest,
   WebRtcLegRequest,
 } from '../media-plane.js';
+import type { MediaSource } from '../sources/pcm-source.js';
 import type { PlaneEventMessage, PlaneMethod, PlaneResponse } from './protocol.js';
 
 export class WorkerMediaPlane implements MediaPlane {
@@ -104,6 +106,12 @@ export class WorkerMediaPlane implements MediaPlane {
   }
   sendDtmf(legId: LegId, digits: string, durationMs?: number): Promise<boolean> {
     return this.#call('sendDtmf', legId, digits, durationMs);
+  }
+  play(legId: LegId, source: MediaSource, options?: PlayOptions): Promise<void> {
+    return this.#call('play', legId, source, options ?? {});
+  }
+  stopPlaying(legId: LegId): Promise<void> {
+    return this.#call('stopPlaying', legId);
   }
   getStats(legId: LegId): Promise<LegStats> {
     return this.#call('getStats', legId);
