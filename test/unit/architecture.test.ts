@@ -34,9 +34,11 @@ const RULES: Record<string, Rule> = {
   phone: { parts: ['sdk'], packages: [], node: false },
   // The embedded registrar and proxy (issue 7): a SIP application on the SIP stack; no media, no HTTP.
   registrar: { parts: ['sip'], packages: [], node: true },
+  // Service numbers (600 echo, 601 tone): a SIP user agent answering with the media plane.
+  services: { parts: ['sip', 'sdp', 'media'], packages: [], node: true },
   // The server composes the parts; it never touches packet bytes itself.
   server: {
-    parts: ['sip', 'sdp', 'media', 'protocol', 'registrar'],
+    parts: ['sip', 'sdp', 'media', 'protocol', 'registrar', 'services'],
     packages: ['fastify', 'ws', 'pino', '@sinclair/typebox', '@fastify/websocket', '@fastify/static', 'prom-client'],
     node: true,
   },
