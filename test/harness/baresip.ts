@@ -105,7 +105,20 @@ export class Baresip {
 
   async start(): Promise<void> {
     const timeoutMs = this.options.timeoutMs ?? 10_000;
-    this.sipPort = await freeSipPort();
+    // Ports are found free, then bound by baresip a moment later: another process can take one in between.
+    // baresip then exits with EADDRINUSE (98) at once, so pick new ports and start again.
+    for (let attempt = 1; ; attempt++) {
+      const ctrlPort = await this.#launch(timeoutMs).catch((e: unknown) => {
+        if (attempt < 4 && this.#proc?.exitCode === 98) return undefined;
+        throw e;
+      });
+      if (ctrlPort !== undefined) return this.#connect(ctrlPort, timeoutMs);
+    }
+  }
+
+  /** Writes the config, starts baresip and waits for it to be ready; resolves with its control port. */
+  async #launch(timeoutMs: number): Promise<number> {
+    this.sipPort = await freeSipPort(50, true);
     const ctrlPort = await freeTcpPort();
     const rtp = await freeUdpRange(20);
     this.rtpPorts = rtp;
@@ -153,6 +166,11 @@ export class Baresip {
     });
     this.#proc = proc;
     await proc.waitForLine(/^baresip is ready\./, timeoutMs);
+    return ctrlPort;
+  }
+
+  async #connect(ctrlPort: number, timeoutMs: number): Promise<void> {
+    const proc = this.#proc!;
     this.#ctrl = await proc.raceExit(
       BaresipCtrl.connect(ctrlPort, this.name, (line) => appendFileSync(this.ctrlLogPath, `${line}\n`)),
       'connecting to ctrl_tcp',

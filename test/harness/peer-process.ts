@@ -91,6 +91,10 @@ export class PeerProcess {
   get running(): boolean {
     return this.#exit === undefined;
   }
+  /** The exit code once the process has exited (undefined while it runs, or when a signal ended it). */
+  get exitCode(): number | undefined {
+    return this.#exit?.code ?? undefined;
+  }
 
   /**
    * Resolves with the first line that matches, among lines from index `since` on (default: only lines

@@ -51,11 +51,15 @@ export async function freeTcpPort(): Promise<number> {
   return port;
 }
 
-/** A port free on both UDP and TCP (a SIP listener takes both). */
-export async function freeSipPort(attempts = 50): Promise<number> {
+/**
+ * A port free on both UDP and TCP (a SIP listener takes both). With `withTlsNext`, TCP port+1 is free too:
+ * baresip binds its SIP/TLS listener there.
+ */
+export async function freeSipPort(attempts = 50, withTlsNext = false): Promise<number> {
   for (let i = 0; i < attempts; i++) {
     const port = await tryUdp(0);
-    if (port !== undefined && (await tryTcp(port)) === port) return port;
+    if (port === undefined || (await tryTcp(port)) !== port) continue;
+    if (!withTlsNext || (port < 65535 && (await tryTcp(port + 1)) === port + 1)) return port;
   }
   throw new Error(`freeSipPort: no port free on both UDP and TCP after ${attempts} attempts`);
 }
