@@ -14,6 +14,7 @@ import {
   freeUdpRange,
   type Kamailio,
   launchBrowser,
+  type PageLike,
   startKamailio,
   withArtifacts,
 } from '../harness/index.js';
@@ -92,6 +93,15 @@ const CALL_1002 = `(async () => {
 
 type CallResult = { status: string; info: { sipStatus?: number; sipReason?: string }; setupMs: number };
 const count = (events: string[], e: string) => events.filter((x) => x === e).length;
+
+/** Listens in windows of 1.5 s until the tone is heard or `timeoutMs` has passed; the last result. */
+async function toneWithin(page: PageLike, stream: string, hz: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await detectToneInPage(page, stream, hz);
+    if (r.present || Date.now() > deadline) return r;
+  }
+}
 
 for (const kind of ['chromium', 'firefox'] as const) {
   describe(`${kind} calls baresip through Parley and Kamailio`, { timeout: 240_000 }, () => {
