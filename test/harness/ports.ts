@@ -1,6 +1,9 @@
 // Free loopback ports chosen per run. A port is "free" when this process could bind it just now; the
-// peer binds it a moment later, so two test files running at once could race. Random bases for media
-// ranges make that unlikely, and each peer fails loudly (its log is kept) if it does happen.
+// peer binds it a moment later. Ports are drawn at random BELOW the kernel's ephemeral range
+// (/proc/sys/net/ipv4/ip_local_port_range, 32768-60999 on Debian), where every `bind(0)` and outgoing
+// connection of the browsers, Kamailio and Parley itself lands: only another draw of the harness could then
+// take the same port, and that is unlikely. A peer that still loses the race fails loudly (its log is kept),
+// and baresip starts again with new ports.
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -39,16 +42,26 @@ function tryTcp(port: number): Promise<number | undefined> {
   });
 }
 
-export async function freeUdpPort(): Promise<number> {
-  const port = await tryUdp(0);
-  if (port === undefined) throw new Error('freeUdpPort: the kernel gave no UDP port on 127.0.0.1');
-  return port;
+/** Single ports (SIP listeners, control ports) come from here; media ranges from MEDIA_RANGE. */
+const SIGNAL_RANGE = { min: 10_000, max: 19_999 };
+const MEDIA_RANGE = { min: 20_000, max: 32_000 };
+
+const drawSignalPort = () => randomInt(SIGNAL_RANGE.min, SIGNAL_RANGE.max);
+
+export async function freeUdpPort(attempts = 50): Promise<number> {
+  for (let i = 0; i < attempts; i++) {
+    const port = await tryUdp(drawSignalPort());
+    if (port !== undefined) return port;
+  }
+  throw new Error(`freeUdpPort: no free UDP port on 127.0.0.1 after ${attempts} draws`);
 }
 
-export async function freeTcpPort(): Promise<number> {
-  const port = await tryTcp(0);
-  if (port === undefined) throw new Error('freeTcpPort: the kernel gave no TCP port on 127.0.0.1');
-  return port;
+export async function freeTcpPort(attempts = 50): Promise<number> {
+  for (let i = 0; i < attempts; i++) {
+    const port = await tryTcp(drawSignalPort());
+    if (port !== undefined) return port;
+  }
+  throw new Error(`freeTcpPort: no free TCP port on 127.0.0.1 after ${attempts} draws`);
 }
 
 /**
@@ -57,7 +70,7 @@ export async function freeTcpPort(): Promise<number> {
  */
 export async function freeSipPort(attempts = 50, withTlsNext = false): Promise<number> {
   for (let i = 0; i < attempts; i++) {
-    const port = await tryUdp(0);
+    const port = await tryUdp(drawSignalPort());
     if (port === undefined || (await tryTcp(port)) !== port) continue;
     if (!withTlsNext || (port < 65535 && (await tryTcp(port + 1)) === port + 1)) return port;
   }
@@ -73,7 +86,12 @@ export interface PortRange {
  * `count` consecutive UDP ports, all free now, for a media range (RTP takes even ports, RTCP the next
  * odd one). Searches from a random even base in [lowest, highest].
  */
-export async function freeUdpRange(count: number, lowest = 20000, highest = 59000, attempts = 40): Promise<PortRange> {
+export async function freeUdpRange(
+  count: number,
+  lowest = MEDIA_RANGE.min,
+  highest = MEDIA_RANGE.max,
+  attempts = 40,
+): Promise<PortRange> {
   for (let i = 0; i < attempts; i++) {
     const min = randomInt(lowest / 2, (highest - count) / 2) * 2;
     let ok = true;
