@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     sip: ports.sip,
     media: ports.media,
     dirs: { sdkDir: join(root, 'dist', 'sdk'), phoneDirs: [join(root, 'dist', 'phone')] },
+    ...(registrar ? { registrar: registrar.server } : {}),
   });
   const url = await server.listen();
   log.info({ url: url.href }, 'ready');

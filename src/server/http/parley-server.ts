@@ -3,9 +3,14 @@
 // registration before the sockets go.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { CallStatus } from '../../protocol/common.js';
+import type { BindingInfo } from '../../registrar/index.js';
+import type { Call } from '../call/call.js';
 import type { ParleyConfig } from '../config/settings.js';
 import { Metrics } from '../metrics.js';
 import type { MediaPort, SipPort } from '../ports.js';
+import { BackendIntegration } from '../rest/backend-integration.js';
+import type { SoundPlayer } from '../rest/server-calls.js';
 import { Session } from '../session/session.js';
 import { registerStaticFiles, type StaticDirs } from './static-files.js';
 import { WsEndpoint } from './ws-endpoint.js';
@@ -15,6 +20,10 @@ export interface ParleyServerDeps {
   sip: SipPort;
   media: MediaPort;
   dirs: StaticDirs;
+  /** The media plane's sound sources, for calls the REST API starts and sounds it plays (issue 8). */
+  player?: SoundPlayer;
+  /** The embedded registrar, for /rest-api/registrar/bindings. */
+  registrar?: { bindings(): BindingInfo[] };
 }
 
 /** Request lines are off: /metrics scrapes and SDK downloads are not events worth a line each. */
@@ -29,6 +38,8 @@ export class ParleyServer {
   readonly app: FastifyInstance;
   readonly sessions = new Map<string, Session>();
   readonly metrics: Metrics;
+  /** The REST API, the calls it starts, and the webhooks (src/server/rest, src/server/webhooks). */
+  readonly backend: BackendIntegration;
   readonly #config: ParleyConfig;
   readonly #deps: ParleyServerDeps;
   #ws: WsEndpoint | undefined;
@@ -49,6 +60,21 @@ export class ParleyServer {
       reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metrics.render()),
     );
     registerStaticFiles(this.app, deps.dirs);
+    this.backend = new BackendIntegration(this.app, config, {
+      log: deps.log,
+      sip: deps.sip,
+      player: deps.player,
+      registrar: deps.registrar,
+      sessions: this.sessions,
+      onCallStatus: (call, status) => this.#countCall(call, status),
+    });
+  }
+
+  #countCall(call: Call, status: CallStatus): void {
+    if (status === (call.incoming ? 'RING' : 'PENDING')) {
+      this.metrics.callsStarted.inc({ direction: call.incoming ? 'incoming' : 'outgoing' });
+    }
+    if (call.ended) this.metrics.callsEnded.inc({ status });
   }
 
   /** Listens on the configured host and port; resolves with the URL to open. */
@@ -63,17 +89,17 @@ export class ParleyServer {
       log,
       metrics: this.metrics,
       createSession: (transport) => {
-        const session = new Session(transport, {
-          sip,
-          media,
-          log,
-          onCallStatus: (call, status) => {
-            if (status === (call.incoming ? 'RING' : 'PENDING')) {
-              this.metrics.callsStarted.inc({ direction: call.incoming ? 'incoming' : 'outgoing' });
-            }
-            if (call.ended) this.metrics.callsEnded.inc({ status });
+        const gate = this.backend.gate;
+        const session: Session = new Session(
+          this.backend.transport(transport, () => session),
+          {
+            sip,
+            media,
+            log,
+            onCallStatus: (call, status) => this.#countCall(call, status),
+            ...(gate ? { gate } : {}),
           },
-        });
+        );
         this.sessions.set(session.id, session);
         return session;
       },
@@ -96,7 +122,7 @@ export class ParleyServer {
   async #close(): Promise<void> {
     this.#ready = false;
     const sessions = [...this.sessions.values()];
-    await Promise.all(sessions.map((s) => s.close('server shutting down')));
+    await Promise.all([...sessions.map((s) => s.close('server shutting down')), this.backend.close()]);
     this.#ws?.close();
     await this.app.close();
   }

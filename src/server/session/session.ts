@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClientMessage, ClientMessageOf, SipOptions } from '../../protocol/client-messages.js';
-import type { CallStatus, SessionStatus } from '../../protocol/common.js';
+import type { CallStatus, SessionStatus, SipHeaders } from '../../protocol/common.js';
 import type { ServerMessage } from '../../protocol/server-messages.js';
 import { calleeProblem, isSipHostPort, sipUserProblem } from '../../protocol/sip-grammar.js';
 import { Call, type CallContext } from '../call/call.js';
@@ -33,6 +33,21 @@ export interface SessionDeps {
   /** Told of every call status change. */
   onCallStatus?(call: Call, status: CallStatus): void;
   maxCallsPerSession?: number;
+  /** Asked before a connect is accepted and before an outgoing call is placed (webhooks, src/server/webhooks). */
+  gate?: SessionGate;
+}
+
+/** A decision of the application's backend: allow (with the value to use), or deny with a reason. */
+export type GateDecision<T> = { allow: true; value: T } | { allow: false; sipStatus: number; reason: string };
+
+export interface SessionGate {
+  /** May replace the SIP options (credentials the browser never sees). */
+  connect(session: Session, request: ClientMessageOf<'connect'>): Promise<GateDecision<SipOptions>>;
+  /** May rewrite the callee. */
+  call(
+    session: Session,
+    request: { callId: string; callee: string; visibleName?: string; hasVideo?: boolean; sipHeaders?: SipHeaders },
+  ): Promise<GateDecision<{ callee: string }>>;
 }
 
 type State = 'NEW' | Exclude<SessionStatus, 'PENDING' | 'CONNECTED' | 'INCOMING_CALL'>;
@@ -52,6 +67,8 @@ export class Session {
   #account: SipAccount | undefined;
   #login = '';
   readonly #ended: string[] = [];
+  /** Outgoing calls waiting for the gate's decision; `true` once the browser hung up meanwhile. */
+  readonly #gating = new Map<string, boolean>();
   #closing: Promise<void> | undefined;
 
   constructor(transport: SessionTransport, deps: SessionDeps) {
@@ -130,6 +147,7 @@ export class Session {
       case 'call.ice':
         return this.#call(m.callId)?.addCandidate(m.candidate);
       case 'call.hangup':
+        if (this.#gating.has(m.callId)) return void this.#gating.set(m.callId, true);
         return this.#call(m.callId)?.hangup(m.sipStatus);
       case 'call.hold':
         return this.#call(m.callId)?.hold(true);
@@ -155,8 +173,19 @@ export class Session {
       this.#setState('FAILED', undefined, problem.message);
       throw problem;
     }
+    let o = m.sipOptions;
+    if (this.#deps.gate) {
+      const decision = await this.#deps.gate.connect(this, m);
+      if ((this.#state as State) === 'DISCONNECTED') return;
+      if (!decision.allow) return this.#setState('FAILED', decision.sipStatus, decision.reason);
+      o = decision.value;
+      const replaced = sipOptionsProblem(o);
+      if (replaced) {
+        this.#setState('FAILED', undefined, `the application's SIP options: ${replaced.message}`);
+        throw replaced;
+      }
+    }
     await this.#closeAccount();
-    const o = m.sipOptions;
     this.#login = o.login;
     const options: SipAccountOptions = {
       sessionId: this.id,
@@ -202,7 +231,7 @@ export class Session {
 
   async #startCall(m: ClientMessageOf<'call.start'>): Promise<void> {
     const account = this.#ready();
-    if (this.calls.has(m.callId) || this.#ended.includes(m.callId)) {
+    if (this.calls.has(m.callId) || this.#ended.includes(m.callId) || this.#gating.has(m.callId)) {
       throw new ServerError('WS_DUPLICATE_CALL', `callId: a call ${m.callId} exists`, { field: 'callId' });
     }
     const problem = calleeProblem(m.callee);
@@ -210,8 +239,33 @@ export class Session {
     if (this.calls.size >= (this.#deps.maxCallsPerSession ?? DEFAULT_MAX_CALLS)) {
       throw new ServerError('WS_OUT_OF_ORDER', 'call.start: too many calls in this session', { field: 'callId' });
     }
-    const call = Call.outgoing(this.#callContext(account), this.#login, m);
+    // The application's backend may refuse the call or rewrite the callee; the browser may hang up meanwhile.
+    let request = m;
+    let refused: { status: CallStatus; sipStatus?: number; reason: string } | undefined;
+    if (this.#deps.gate) {
+      this.#gating.set(m.callId, false);
+      let decision: GateDecision<{ callee: string }> | undefined;
+      try {
+        decision = await this.#deps.gate.call(this, m);
+      } finally {
+        if (this.#gating.get(m.callId)) refused = { status: 'FINISH', reason: 'Hangup' };
+        this.#gating.delete(m.callId);
+      }
+      if ((this.#state as State) === 'DISCONNECTED') return;
+      if (refused || !decision) {
+        // The browser hung up while the backend decided: nothing is placed.
+      } else if (!decision.allow)
+        refused = { status: 'FAILED', sipStatus: decision.sipStatus, reason: decision.reason };
+      else if (calleeProblem(decision.value.callee)) {
+        refused = { status: 'FAILED', sipStatus: 403, reason: 'the application rewrote the callee to an invalid one' };
+      } else request = { ...m, callee: decision.value.callee };
+    }
+    const call = Call.outgoing(this.#callContext(account), this.#login, request);
     this.calls.set(call.id, call);
+    if (refused) {
+      call.log.info({ callId: call.id, callee: call.callee, ...refused }, 'outgoing call not placed');
+      return call.setStatus(refused.status, refused.sipStatus, refused.reason);
+    }
     call.log.info({ callId: call.id, callee: call.callee, hasVideo: call.hasVideo }, 'outgoing call');
     await call.start(m.sdp, m.sipHeaders);
   }

@@ -1,0 +1,209 @@
+// Calls started by POST /rest-api/call/startup: a call from the server, with no browser. Each gets an internal
+// Session (the same session and call logic as a browser's, so that hold, transfer, DTMF and hangup work the
+// same on it) whose "browser" is this module, and whose media port plays a sound toward the SIP side instead
+// of bridging a WebRTC leg: silence, or a WAV once or in a loop. The session ends with its call (its account
+// unregistered when it had registered).
+//
+//   startup ─▶ Session.connect (REGISTER when sipRegisterRequired) ─▶ Session call.start ─▶ INVITE ─▶ ...
+//                 └ FAILED ─▶ 502 (sipStatus)          └ invalid field ─▶ 400 (field)      call ends ─▶ session closed
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CallStatus } from '../../protocol/common.js';
+import type { ServerMessage } from '../../protocol/server-messages.js';
+import type { Call } from '../call/call.js';
+import type { MediaPort, SipPort } from '../ports.js';
+import { Session } from '../session/session.js';
+import type { LocatedCall } from './call-view.js';
+import { RestError } from './errors.js';
+import type { ServerCallsApi } from './rest-api.js';
+import type { Sound, StartupBody } from './schemas.js';
+import type { SoundLibrary } from './sound-library.js';
+
+/** What a server-side call hears from the server, and how a sound reaches a call (the media plane's sources). */
+export interface SoundPlayer {
+  /** A media port whose sessions have no browser: the SIP side hears `sound` (silence when undefined). */
+  portFor(sound: { path: string; loop: boolean } | undefined): MediaPort;
+  /** Plays a sound into a call's media, toward its SIP side or its browser. */
+  inject(call: Call, sound: { path: string; loop: boolean }, toward: 'sip' | 'browser'): Promise<void>;
+}
+
+export interface ServerCallsDeps {
+  sip: SipPort;
+  player: SoundPlayer;
+  sounds: SoundLibrary;
+  log: Logger;
+  /** Every message the internal sessions would send to a browser (webhook events). */
+  onMessage?(session: Session, message: ServerMessage): void;
+  /** Every call status change (metrics). */
+  onCallStatus?(call: Call, status: CallStatus): void;
+  /** Whether a call id is in use anywhere (browser calls included). */
+  callIdInUse(callId: string): boolean;
+}
+
+/** The placeholder the player's media session is given for "the browser's offer": it ignores it. */
+export const NO_BROWSER_OFFER = 'v=0 server-originated call, no browser';
+
+export class ServerCalls implements ServerCallsApi {
+  readonly #deps: ServerCallsDeps;
+  readonly #sessions = new Map<string, Session>();
+  readonly #reserved = new Set<string>();
+  #closed = false;
+
+  constructor(deps: ServerCallsDeps) {
+    this.#deps = deps;
+  }
+
+  sessions(): Iterable<Session> {
+    return this.#sessions.values();
+  }
+
+  has(callId: string): boolean {
+    if (this.#reserved.has(callId)) return true;
+    for (const s of this.#sessions.values()) if (s.calls.has(callId)) return true;
+    return false;
+  }
+
+  async startup(body: StartupBody): Promise<LocatedCall> {
+    if (this.#closed) throw new RestError('REST_CALL_STATE', 'the server is shutting down');
+    if (body.hasVideo === true) {
+      throw new RestError('REST_INVALID_BODY', 'hasVideo: a call from the server carries audio only', {
+        field: 'hasVideo',
+      });
+    }
+    const sound = body.sound ? this.#deps.sounds.resolve(body.sound, 'sound.file') : undefined;
+    const callId = body.callId ?? randomUUID();
+    if (this.has(callId) || this.#deps.callIdInUse(callId)) {
+      throw new RestError('REST_DUPLICATE_CALL', `callId: a call ${callId} exists`, { field: 'callId' });
+    }
+    this.#reserved.add(callId);
+    try {
+      return await this.#startup(callId, body, sound);
+    } finally {
+      this.#reserved.delete(callId);
+    }
+  }
+
+  async injectSound(located: LocatedCall, sound: Sound, toward: 'sip' | 'browser'): Promise<void> {
+    if (toward === 'browser' && located.origin === 'rest') {
+      throw new RestError('REST_INVALID_BODY', 'toward: a call from the server has no browser', { field: 'toward' });
+    }
+    if (located.call.ended || !located.call.media) {
+      throw new RestError('REST_CALL_STATE', `callId: the call is ${located.call.status}`, { field: 'callId' });
+    }
+    const resolved = this.#deps.sounds.resolve(sound, 'sound.file');
+    await this.#deps.player.inject(located.call, resolved, toward);
+  }
+
+  /** Hangs up every server-side call and closes their sessions. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#sessions.values()].map((s) => s.close('server shutting down')));
+    this.#sessions.clear();
+  }
+
+  async #startup(
+    callId: string,
+    body: StartupBody,
+    sound: { path: string; loop: boolean } | undefined,
+  ): Promise<LocatedCall> {
+    const deps = this.#deps;
+    const messages: ServerMessage[] = [];
+    let call: Call | undefined;
+    let session: Session | undefined;
+    const created = new Session(
+      {
+        send: (m) => {
+          messages.push(m);
+          if (session) deps.onMessage?.(session, m);
+        },
+        close: () => undefined,
+      },
+      {
+        sip: deps.sip,
+        media: deps.player.portFor(sound),
+        log: deps.log.child({ origin: 'rest' }),
+        maxCallsPerSession: 1,
+        onCallStatus: (c, status) => {
+          call ??= c;
+          deps.onCallStatus?.(c, status);
+          if (c.ended) void this.#end(created, 'call ended');
+        },
+      },
+    );
+    session = created;
+    this.#sessions.set(created.id, created);
+    try {
+      await created.receive({
+        type: 'connect',
+        id: 'connect',
+        sipOptions: {
+          login: body.sipLogin,
+          domain: body.sipDomain,
+          registerRequired: body.sipRegisterRequired ?? false,
+          ...(body.sipAuthenticationName ? { authenticationName: body.sipAuthenticationName } : {}),
+          ...(body.sipPassword !== undefined ? { password: body.sipPassword } : {}),
+          ...(body.sipOutboundProxy ? { outboundProxy: body.sipOutboundProxy } : {}),
+          ...(body.sipPort !== undefined ? { port: body.sipPort } : {}),
+          ...(body.sipTransport ? { transport: body.sipTransport } : {}),
+          ...(body.visibleName ? { visibleName: body.visibleName } : {}),
+        },
+      });
+      refused(messages, 'connect');
+      const status = [...messages].reverse().find((m) => m.type === 'session.status');
+      if (status?.type === 'session.status' && status.status === 'FAILED') {
+        throw new RestError(
+          'REST_SIP_FAILED',
+          `REGISTER failed: ${status.sipStatus ?? ''} ${status.sipReason ?? ''}`.replace(/\s+/g, ' ').trim(),
+          { field: 'sipLogin', sipStatus: status.sipStatus },
+        );
+      }
+      await created.receive({
+        type: 'call.start',
+        id: 'call.start',
+        callId,
+        callee: body.callee,
+        hasAudio: body.hasAudio ?? true,
+        hasVideo: false,
+        sdp: NO_BROWSER_OFFER,
+        ...(body.visibleName ? { visibleName: body.visibleName } : {}),
+        ...(body.sipHeaders ? { sipHeaders: body.sipHeaders } : {}),
+      });
+      refused(messages, 'call.start');
+    } catch (e) {
+      await this.#end(created, 'startup refused');
+      throw e;
+    }
+    if (!call) {
+      await this.#end(created, 'no call');
+      throw new RestError('REST_INTERNAL', 'the call was not created');
+    }
+    call.log.info({ callId, callee: call.callee, sound: body.sound?.file ?? 'silence' }, 'call started by REST');
+    return { call, session: created, origin: 'rest' };
+  }
+
+  async #end(session: Session, reason: string): Promise<void> {
+    this.#sessions.delete(session.id);
+    try {
+      await session.close(reason);
+    } catch (e) {
+      session.log.error({ err: e }, 'closing the session of a server-side call failed');
+    }
+  }
+}
+
+/** The session's `error` reply to one of our messages, as the REST error it stands for. */
+function refused(messages: ServerMessage[], id: string): void {
+  const err = messages.find((m) => m.type === 'error' && m.inReplyTo === id);
+  if (err?.type !== 'error') return;
+  const opts = { field: err.field };
+  switch (err.code) {
+    case 'WS_INVALID_FIELD':
+      throw new RestError('REST_INVALID_BODY', err.message, opts);
+    case 'WS_DUPLICATE_CALL':
+      throw new RestError('REST_DUPLICATE_CALL', err.message, opts);
+    case 'WS_OUT_OF_ORDER':
+      throw new RestError('REST_CALL_STATE', err.message, opts);
+    default:
+      throw new RestError('REST_INTERNAL', `${err.code}: ${err.message}`);
+  }
+}
