@@ -86,6 +86,8 @@ interface LegEntry {
   endpoint: EndpointMode | undefined;
   /** The sound playing toward the leg's peer. */
   player: RtpPlayer | undefined;
+  /** The stream of the sounds played on a leg without a bridge (one per leg: sounds follow each other). */
+  packetizer: RtpPacketizer | undefined;
 }
 
 const KINDS: StreamKind[] = ['audio', 'video'];
@@ -161,6 +163,7 @@ export class InProcessMediaPlane implements MediaPlane {
       offeredKeys: new Map(),
       endpoint: undefined,
       player: undefined,
+      packetizer: undefined,
     });
     return id;
   }
@@ -342,11 +345,13 @@ export class InProcessMediaPlane implements MediaPlane {
     }
     const target = soundTarget(legId, local, remote);
     const bridge = e.bridge;
-    const packetizer = new RtpPacketizer(() => e.leg.localSsrc('audio'), target.payloadType);
+    e.packetizer ??= new RtpPacketizer(() => e.leg.localSsrc('audio'));
+    const packetizer = e.packetizer;
     // A new sound replaces the one playing, and starts its own timestamps from the stream's current time.
     e.player?.stop();
     e.player = undefined;
     bridge?.endInjection(legId);
+    packetizer.beginSound(systemClock.now());
     const player = startSound({
       legId,
       source,
@@ -354,7 +359,11 @@ export class InProcessMediaPlane implements MediaPlane {
       law: target.law,
       onFrame: (f) => {
         if (bridge !== undefined) bridge.injectAudio(legId, target.payloadType, f.payload, f.marker, f.offset);
-        else e.leg.sendRtp('audio', packetizer.packet(f.payload, f.marker, f.offset));
+        else
+          e.leg.sendRtp(
+            'audio',
+            packetizer.packet(target.payloadType, f.payload, f.marker, f.offset, systemClock.now()),
+          );
       },
       onEnded: () => {
         if (e.player !== player) return;

@@ -106,6 +106,18 @@ describe('endpoint legs (server-side media)', () => {
     });
     const pcm = Int16Array.from(packets.flatMap((p) => [...decodeG711('PCMA', p.payload)]));
     assert.ok(toneRatio(pcm, 8000, 440) > 0.9);
+    // The next sound continues the same stream: a receiver's jitter buffer must not see it restart.
+    const last = packets[packets.length - 1]?.h;
+    const next = collect(s, 3);
+    await plane.play(leg, { type: 'silence' });
+    const [first, ...rest] = (await next).filter((p) => p.payload.every((b) => b === 0xd5));
+    assert.ok(first && last);
+    assert.equal(first.h.ssrc, last.ssrc);
+    assert.ok(first.h.marker, 'a new talkspurt');
+    assert.ok(((first.h.sequenceNumber - last.sequenceNumber) & 0xffff) < 5);
+    const advance = (first.h.timestamp - last.timestamp) >>> 0;
+    assert.ok(advance >= 160 && advance < 8000, `timestamp advance ${advance}`);
+    assert.ok(rest.every((p) => !p.h.marker));
     await plane.stopPlaying(leg);
     await plane.stopPlaying(leg);
     await plane.closeLeg(leg);
