@@ -45,6 +45,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const ports = await createPorts(config, log);
+  // The service numbers (600 echo, 601 tone) answer with the gateway's media plane, so they start after it.
+  await registrar?.startServices(ports.plane);
   const server = new ParleyServer(config, {
     log,
     sip: ports.sip,
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
     const names = Object.keys(users.users);
     process.stdout.write(
       `Embedded SIP registrar: domain ${sip.domain}, port ${sip.port('UDP')} (UDP/TCP), users ${names.join(', ')}` +
-        `${users.file ? ` (passwords in ${users.file})` : ''}\n`,
+        `${users.file ? ` (passwords in ${users.file})` : ''}; call 600 for an echo, 601 for a tone and DTMF\n`,
     );
     // Generated passwords are shown once, at the start that made them; the file keeps them.
     if (users.source === 'generated') {

@@ -2,6 +2,7 @@
 // the in-process media plane of src/media (mediaIp, mediaPorts), behind the interfaces of ../ports.ts.
 import type { Logger } from 'pino';
 import { InProcessMediaPlane } from '../../media/in-process-media-plane.js';
+import type { MediaPlane } from '../../media/media-plane.js';
 import type { ParleyConfig } from '../config/settings.js';
 import type { MediaPort, SipPort } from '../ports.js';
 import { MediaPlanePort } from './media-plane-port.js';
@@ -10,6 +11,8 @@ import { SipStackPort } from './sip-stack-port.js';
 export interface Ports {
   sip: SipPort;
   media: MediaPort;
+  /** The media plane itself, for the server's own media (service numbers 600/601, sounds). */
+  plane: MediaPlane;
   /** Stops the media plane. Idempotent. */
   close(): Promise<void>;
 }
@@ -27,6 +30,7 @@ export async function createPorts(config: ParleyConfig, log: Logger): Promise<Po
   return {
     sip,
     media,
+    plane,
     close: () => {
       closing ??= plane.close();
       return closing;

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { EmbeddedSipServer } from '../../registrar/index.js';
+import type { MediaPlane } from '../../media/index.js';
+import { EmbeddedSipServer, type LocalService } from '../../registrar/index.js';
+import { type ServiceKind, type ServiceNumbers, startServiceNumbers } from '../../services/index.js';
 import type { ParleyConfig } from '../config/settings.js';
 
 export const DEMO_USERS_FILE = 'registrar-users.json';
@@ -44,18 +46,45 @@ export function registrarUsers(config: ParleyConfig): RegistrarUsers {
 export interface StartedRegistrar {
   server: EmbeddedSipServer;
   users: RegistrarUsers;
+  /**
+   * Starts the service numbers (600 echo, 601 tone) on the gateway's media plane; until then the proxy
+   * treats 600/601 like any user (404).
+   */
+  startServices(media: MediaPlane): Promise<ServiceNumbers>;
   close(): Promise<void>;
+}
+
+/** Requests for a service's numbers go to the service numbers' own UA, once it runs. */
+function serviceRoute(kind: ServiceKind, running: () => ServiceNumbers | undefined): LocalService {
+  return {
+    name: kind,
+    handlesUser: (user) => running()?.numbers[kind].includes(user) ?? false,
+    target: (user) => ({ uri: running()?.uri(user) ?? '' }),
+  };
 }
 
 export async function startEmbeddedRegistrar(config: ParleyConfig, log: Logger): Promise<StartedRegistrar | undefined> {
   if (!config.registrar) return undefined;
   const users = registrarUsers(config);
+  let services: ServiceNumbers | undefined;
   const server = new EmbeddedSipServer({
+    services: [serviceRoute('echo', () => services), serviceRoute('tone', () => services)],
     host: config.registrarHost,
     port: config.registrarPort,
     users: users.users,
     logger: log.child({ part: 'registrar' }),
   });
   await server.start();
-  return { server, users, close: () => server.close() };
+  return {
+    server,
+    users,
+    startServices: async (media) => {
+      services ??= await startServiceNumbers({ host: '127.0.0.1', media, logger: log.child({ part: 'services' }) });
+      return services;
+    },
+    close: async () => {
+      await services?.close();
+      await server.close();
+    },
+  };
 }
