@@ -1,6 +1,8 @@
 // The account form: its fields, what it remembers (localStorage; the password only when asked), and the
 // marks next to invalid fields. Field checks come from the SDK: the page shows the error the SDK raises,
-// next to the field that error names, before anything is sent.
+// next to the field that error names, before anything is sent. The same SIP grammar the SDK checks with
+// (src/protocol/sip-grammar.ts, shared by SDK and server) also marks a field while it is typed in.
+import { isSipHostPort, sipUserProblem } from '../protocol/sip-grammar.js';
 
 export interface AccountValues {
   urlServer: string;
@@ -82,16 +84,76 @@ export function saveAccount(values: AccountValues): void {
   localStorage.setItem(STORAGE_KEY, JSON.stringify(toSave));
 }
 
-/** Marks one field invalid with a message beside it (ids `<field>Error`), or clears every mark. */
-export function markField(id: string | undefined, message: string): void {
+/** Marks one field invalid with a message beside it (ids `<field>Error`), and moves focus to it if asked. */
+export function markField(id: string | undefined, message: string, focus = true): void {
   if (id === undefined) return;
   const el = document.getElementById(id);
   if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) {
     el.setAttribute('aria-invalid', 'true');
-    el.focus();
+    if (focus) el.focus();
   }
   const note = document.getElementById(`${id}Error`);
   if (note) note.textContent = message;
+}
+
+function clearField(id: string): void {
+  document.getElementById(id)?.removeAttribute('aria-invalid');
+  const note = document.getElementById(`${id}Error`);
+  if (note) note.textContent = '';
+}
+
+const LABELS: Record<string, string> = {
+  sipLogin: 'The SIP login',
+  sipAuthenticationName: 'The authentication name',
+  sipDomain: 'The domain',
+  sipOutboundProxy: 'The outbound proxy',
+  sipPort: 'The port',
+};
+
+/** The problem with one account field's value in words, or undefined when it can be sent. */
+export function fieldProblem(id: string, value: string): string | undefined {
+  const v = id === 'sipPassword' ? value : value.trim();
+  let problem: string | undefined;
+  if (id === 'sipLogin') problem = sipUserProblem(v);
+  else if (id === 'sipAuthenticationName' && v !== '') problem = sipUserProblem(v);
+  else if (id === 'sipDomain')
+    problem = isSipHostPort(v) ? undefined : 'must be a host name or IP address, with an optional :port';
+  else if (id === 'sipOutboundProxy' && v !== '')
+    problem = isSipHostPort(v) ? undefined : 'must be a host name or IP address, with an optional :port';
+  else if (id === 'sipPort' && v !== '') {
+    const n = Number(v);
+    problem = Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : 'must be a port number 1-65535';
+  }
+  return problem === undefined ? undefined : `${LABELS[id] ?? id} ${problem}.`;
+}
+
+/** Checks one field now, marking or clearing it; `quietEmpty` leaves an empty field unmarked while typing. */
+export function checkField(id: string, quietEmpty: boolean): boolean {
+  const value = field(id).value;
+  const problem = quietEmpty && value.trim() === '' ? undefined : fieldProblem(id, value);
+  if (problem === undefined) {
+    clearField(id);
+    return true;
+  }
+  markField(id, problem, false);
+  return false;
+}
+
+/** Every account field checked at once, before connecting; focus goes to the first invalid one. */
+export function checkAccount(): boolean {
+  let firstBad: string | undefined;
+  for (const id of Object.keys(LABELS)) if (!checkField(id, false)) firstBad ??= id;
+  if (firstBad) document.getElementById(firstBad)?.focus();
+  return firstBad === undefined;
+}
+
+/** Marks fields as they are typed in (an empty field only once it is left). */
+export function watchFields(): void {
+  for (const id of Object.keys(LABELS)) {
+    const el = field(id);
+    el.addEventListener('input', () => checkField(id, true));
+    el.addEventListener('blur', () => checkField(id, id !== 'sipLogin' && id !== 'sipDomain'));
+  }
 }
 
 export function clearMarks(): void {

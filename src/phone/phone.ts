@@ -1,7 +1,16 @@
 // The Parley Phone page: a softphone built only on the SDK's public API (issue 6).
 // It keeps a list of calls (call waiting): the "current" call is the one the in-call controls act on.
 import { CALL_STATUS, type Call, createSession, SESSION_STATUS, type Session } from '../sdk/index.js';
-import { clearMarks, formFieldFor, markField, readAccount, restoreAccount, saveAccount } from './account-form.js';
+import {
+  checkAccount,
+  clearMarks,
+  formFieldFor,
+  markField,
+  readAccount,
+  restoreAccount,
+  saveAccount,
+  watchFields,
+} from './account-form.js';
 import { Devices } from './devices.js';
 import { CallTimer, LevelMeter, Ringer } from './media-widgets.js';
 import { showQuality } from './quality.js';
@@ -174,6 +183,11 @@ function hideIncoming(): void {
 
 function connect(): void {
   clearMarks();
+  // Nothing is sent while a field is marked: the status stays DISCONNECTED, never PENDING.
+  if (!checkAccount()) {
+    setConnection(SESSION_STATUS.DISCONNECTED, 'Fix the marked field to connect.');
+    return;
+  }
   const v = readAccount();
   try {
     session = createSession({
@@ -191,9 +205,9 @@ function connect(): void {
     });
   } catch (e) {
     const err = e as { field?: string; message?: string };
-    markField(formFieldFor(err.field), err.message ?? String(e));
-    setConnection(SESSION_STATUS.FAILED, err.message ?? String(e));
     session = undefined;
+    markField(formFieldFor(err.field), err.message ?? String(e));
+    setConnection(SESSION_STATUS.DISCONNECTED, err.message ?? String(e));
     return;
   }
   saveAccount(v);
@@ -340,6 +354,7 @@ devices.onInputChange(() => {
 });
 
 restoreAccount(new URL('/ws', location.href).href.replace(/^http/, 'ws'));
+watchFields();
 setConnection(SESSION_STATUS.DISCONNECTED);
 void devices.refresh();
 render();

@@ -11,6 +11,8 @@ export interface QualityFigures {
   lossPercent?: number;
   jitterMs?: number;
   rttMs?: number;
+  /** Video frames sent and decoded, undefined when the call has no video stream either way. */
+  video?: { sent?: string; received?: string };
 }
 
 /** Reads the figures of the audio stream from a stats report. */
@@ -29,6 +31,12 @@ export function qualityOf(report: RTCStatsReport): QualityFigures {
       const codec = typeof s.codecId === 'string' ? byId.get(s.codecId) : undefined;
       if (codec && typeof codec.mimeType === 'string') out.codec = codec.mimeType.replace(/^audio\//, '');
     }
+    if (s.kind === 'video' && (s.type === 'outbound-rtp' || s.type === 'inbound-rtp')) {
+      const size = s.frameWidth ? `${String(s.frameWidth)}×${String(s.frameHeight)}` : 'no frames yet';
+      out.video ??= {};
+      if (s.type === 'outbound-rtp') out.video.sent = size;
+      else out.video.received = size;
+    }
     if (s.type === 'candidate-pair' && (s.nominated || s.selected) && typeof s.currentRoundTripTime === 'number') {
       out.rttMs = s.currentRoundTripTime * 1000;
     }
@@ -45,4 +53,10 @@ export function showQuality(report: RTCStatsReport): void {
   set('qLoss', q.lossPercent === undefined ? '–' : `${q.lossPercent.toFixed(1)} %`);
   set('qJitter', q.jitterMs === undefined ? '–' : `${q.jitterMs.toFixed(0)} ms`);
   set('qRtt', q.rttMs === undefined ? '–' : `${q.rttMs.toFixed(0)} ms`);
+  const v = q.video;
+  set('qVideo', v ? `sent ${v.sent ?? 'none'} · received ${v.received ?? 'none'}` : 'none (audio only)');
+}
+
+export function clearQuality(): void {
+  for (const id of ['qCodec', 'qLoss', 'qJitter', 'qRtt', 'qVideo']) set(id, '–');
 }

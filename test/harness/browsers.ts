@@ -32,7 +32,10 @@ export interface PageLike {
   evaluate<R>(expression: string): Promise<R>;
   /** Resolves when the expression becomes truthy (the browser re-evaluates it), or fails after timeoutMs. */
   waitForFunction(expression: string, timeoutMs: number): Promise<void>;
-  screenshot(path: string): Promise<void>;
+  /** `fullPage`: the whole scrollable page, not only the viewport. */
+  screenshot(path: string, options?: { fullPage?: boolean }): Promise<void>;
+  /** Resizes the viewport (CSS pixels), e.g. to a phone's width. */
+  setViewport(width: number, height: number): Promise<void>;
 }
 
 export interface BrowserSession {
@@ -103,9 +106,10 @@ async function launchChromium(artifacts: Artifacts, options: LaunchOptions, log:
     waitForFunction: async (expression, timeoutMs) => {
       await page.waitForFunction(expression, undefined, { timeout: timeoutMs });
     },
-    screenshot: async (path) => {
-      await page.screenshot({ path });
+    screenshot: async (path, opts) => {
+      await page.screenshot({ path, fullPage: opts?.fullPage ?? false });
     },
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
   };
   const close = async () => {
     await context.close();
@@ -138,9 +142,10 @@ async function launchFirefox(artifacts: Artifacts, options: LaunchOptions, log: 
       waitForFunction: async (expression, timeoutMs) => {
         await page.waitForFunction(expression, { timeout: timeoutMs });
       },
-      screenshot: async (path) => {
-        writeFileSync(path, await page.screenshot({ type: 'png' }));
+      screenshot: async (path, opts) => {
+        writeFileSync(path, await page.screenshot({ type: 'png', fullPage: opts?.fullPage ?? false }));
       },
+      setViewport: (width, height) => page.setViewport({ width, height }),
     };
     const close = async () => {
       try {

@@ -1,0 +1,194 @@
+// The phone page (issue 6) end to end, in Chromium and in Firefox ESR, driven only through its element ids:
+// the account form (checks before sending, what it remembers, a refused password), and calls with
+// baresip through Parley and Kamailio: tone heard, keypad DTMF, hold, unhold, hangup, blind transfer, an
+// incoming call answered with video. One Kamailio, server and pair of baresips for the whole file.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BaresipEvents, type BrowserSession, detectToneInPage, launchBrowser } from '../harness/index.js';
+import { BOB_HZ, guard, PhonePage, type PhoneRig, startPhoneRig } from './phone-support.js';
+
+const REMOTE_STREAM = "document.getElementById('remoteVideo').srcObject";
+
+let rig: PhoneRig;
+before(async () => {
+  rig = await startPhoneRig('phone-page');
+});
+after(() => rig?.close());
+
+/** Sum of the server's WebSocket message counters: unchanged means the page sent nothing. */
+async function wsMessages(): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', rig.server.url))).text();
+  return [...text.matchAll(/^parley_ws_messages_total(?:\{[^}]*\})? (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+for (const [kind, user] of [
+  ['chromium', '1001'],
+  ['firefox', '1004'],
+] as const) {
+  describe(`phone page in ${kind}`, { timeout: 300_000 }, () => {
+    let browser: BrowserSession;
+    let phone: PhonePage;
+    before(async () => {
+      browser = await launchBrowser(rig.artifacts, kind, { toneHz: 660 });
+      phone = new PhonePage(browser.page, kind);
+    });
+    after(() => browser?.close());
+
+    test(
+      'a login with a space is marked next to the field before anything is sent; nothing stays PENDING',
+      guard(
+        () => rig,
+        async () => {
+          await phone.open(rig.server.url.href);
+          const sent = await wsMessages();
+          await phone.fill({ sipLogin: 'Ralf C12441', sipPassword: 'x', sipDomain: rig.kamailio.domain });
+          assert.match(await phone.text('sipLoginError'), /space/i);
+          assert.equal(await phone.attr('sipLogin', 'aria-invalid'), 'true');
+          await phone.clickId('connectBtn');
+          assert.match(await phone.text('sipLoginError'), /space/i);
+          assert.notEqual(await phone.text('connectionStatus'), 'PENDING');
+          assert.equal(await wsMessages(), sent, 'no message reached the server');
+          await phone.fill({ sipLogin: user });
+          assert.equal(await phone.text('sipLoginError'), '', 'the mark goes once the login is fixed');
+          assert.equal(await phone.attr('sipLogin', 'aria-invalid'), null);
+        },
+      ),
+    );
+
+    test(
+      'a wrong password shows FAILED with 403; the form remembers its values, the password only when asked',
+      guard(
+        () => rig,
+        async () => {
+          await phone.open(rig.server.url.href);
+          await phone.fill({ rememberPassword: false });
+          await phone.fill({
+            sipLogin: user,
+            sipPassword: 'wrong',
+            sipDomain: rig.kamailio.domain,
+            sipOutboundProxy: rig.kamailio.host,
+            sipPort: String(rig.kamailio.port),
+            sipTransport: 'udp',
+          });
+          await phone.clickId('connectBtn');
+          await phone.waitForText('connectionStatus', 'FAILED');
+          assert.match(await phone.text('connectionInfo'), /403/);
+          await phone.screenshots('failed');
+
+          await phone.open(rig.server.url.href);
+          assert.equal(await phone.value('sipLogin'), user);
+          assert.equal(await phone.value('sipDomain'), rig.kamailio.domain);
+          assert.equal(await phone.value('sipPort'), String(rig.kamailio.port));
+          assert.equal(await phone.value('sipPassword'), '', 'no password kept unless asked');
+
+          await phone.fill({ rememberPassword: true });
+          await phone.register(rig.kamailio, user);
+          await phone.open(rig.server.url.href);
+          assert.equal(await phone.value('sipPassword'), `pw${user}`, 'password kept when "remember" is ticked');
+          assert.equal(await phone.value('rememberPassword'), true);
+          await phone.fill({ rememberPassword: false, sipPassword: '' });
+          await phone.register(rig.kamailio, user);
+          await phone.open(rig.server.url.href);
+          assert.equal(await phone.value('sipPassword'), '', 'unticking forgets the password');
+        },
+      ),
+    );
+
+    test(
+      'call baresip: its tone is heard, keypad DTMF reaches it, hold, unhold, hangup',
+      guard(
+        () => rig,
+        async () => {
+          const { bob, kamailio } = rig;
+          await phone.open(rig.server.url.href);
+          await phone.register(kamailio, user);
+          await phone.screenshots('connected');
+
+          let since = bob.events.length;
+          await phone.fill({ callee: '1002' });
+          await phone.clickId('callBtn');
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          await bob.waitFor(BaresipEvents.established, 10_000, 'bob answers', since);
+          const heard = await detectToneInPage(browser.page, REMOTE_STREAM, BOB_HZ);
+          assert.ok(heard.present, `the page plays baresip's ${BOB_HZ} Hz: ${JSON.stringify(heard)}`);
+          await phone.waitFor("/\\d:\\d\\d/.test(document.getElementById('callTimer').textContent)");
+          await phone.screenshots('in-call-audio');
+
+          since = bob.events.length;
+          for (const key of ['1', '2', '#']) await phone.click(`[data-dtmf="${key}"]`);
+          assert.equal(await bob.receivedDigits(3, 10_000, since), '12#');
+
+          let logSince = bob.logLineCount;
+          await phone.clickId('holdBtn');
+          await phone.waitForText('callStatus', 'HOLD');
+          await bob.waitForLog(/^a=(sendonly|inactive)/, 10_000, logSince);
+          assert.equal(await phone.text('holdBtn'), 'Unhold');
+          await phone.screenshots('hold');
+          logSince = bob.logLineCount;
+          await phone.clickId('holdBtn');
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          await bob.waitForLog(/^a=sendrecv/, 10_000, logSince);
+
+          since = bob.events.length;
+          await phone.clickId('hangupBtn');
+          await phone.waitForText('callStatus', 'FINISH');
+          await bob.waitFor(BaresipEvents.closed, 10_000, 'BYE reaches bob', since);
+        },
+      ),
+    );
+
+    test(
+      'blind transfer: baresip is sent to a third baresip and the page call ends',
+      guard(
+        () => rig,
+        async () => {
+          const { bob, carol, kamailio } = rig;
+          await phone.open(rig.server.url.href);
+          await phone.register(kamailio, user);
+          const bobSince = bob.events.length;
+          const carolSince = carol.events.length;
+          await phone.fill({ callee: '1002' });
+          await phone.clickId('callBtn');
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          await bob.waitFor(BaresipEvents.established, 10_000, 'bob answers', bobSince);
+          await phone.fill({ transferTarget: '1003' });
+          await phone.clickId('transferBtn');
+          await carol.waitFor(BaresipEvents.established, 15_000, 'bob calls carol', carolSince);
+          await phone.waitForText('callStatus', 'FINISH', 15_000);
+          await carol.hangup();
+          await bob.waitFor(BaresipEvents.closed, 10_000, 'bob and carol hang up', bobSince);
+        },
+      ),
+    );
+
+    test(
+      'baresip calls the page: the caller is shown, answered with video, baresip hangs up',
+      guard(
+        () => rig,
+        async () => {
+          const { bob, kamailio } = rig;
+          await phone.open(rig.server.url.href);
+          await phone.register(kamailio, user);
+          const since = bob.events.length;
+          await bob.dial(kamailio.aor(user));
+          await phone.waitFor("!document.getElementById('incomingPanel').closest('[hidden]')");
+          assert.match(await phone.text('incomingCaller'), /1002/);
+          await phone.screenshots('incoming');
+          await phone.clickId('answerVideoBtn');
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          await bob.waitFor(BaresipEvents.established, 10_000, 'bob is connected', since);
+          const heard = await detectToneInPage(browser.page, REMOTE_STREAM, BOB_HZ);
+          assert.ok(heard.present, `the page plays baresip's ${BOB_HZ} Hz: ${JSON.stringify(heard)}`);
+          // baresip-core has no video codec: its offer is audio only, so no video goes either way. The
+          // page shows its own camera and says the call is audio only.
+          await phone.waitFor("document.getElementById('localVideo').videoWidth > 0");
+          await phone.waitFor("document.getElementById('qVideo').textContent.trim() !== '–'");
+          assert.match(await phone.text('qVideo'), /none/i);
+          await phone.screenshots('in-call-answered-video');
+          await bob.hangup();
+          await phone.waitForText('callStatus', 'FINISH');
+        },
+      ),
+    );
+  });
+}
