@@ -236,6 +236,11 @@ export interface MediaSession {
   /** RFC 4733 events on the RTP leg, one digit after the other. */
   sendDtmf(digits: string, durationMs: number): Promise<void>;
   stats(): Promise<MediaSessionStats>;
+  /**
+   * Plays a WAV (PCM 16-bit) from the server toward one side (REST inject_sound): that side hears it instead
+   * of the other side's voice until it ends (or for good with `loop`). Optional: a port without it cannot.
+   */
+  playSound?(toward: 'sip' | 'browser', sound: { wav: Uint8Array; loop: boolean }): Promise<void>;
   /** Closes both legs and frees their ports. Idempotent. */
   close(): Promise<void>;
 }

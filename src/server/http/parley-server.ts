@@ -10,7 +10,6 @@ import type { ParleyConfig } from '../config/settings.js';
 import { Metrics } from '../metrics.js';
 import type { MediaPort, SipPort } from '../ports.js';
 import { BackendIntegration } from '../rest/backend-integration.js';
-import type { SoundPlayer } from '../rest/server-calls.js';
 import { Session } from '../session/session.js';
 import { registerStaticFiles, type StaticDirs } from './static-files.js';
 import { WsEndpoint } from './ws-endpoint.js';
@@ -20,8 +19,8 @@ export interface ParleyServerDeps {
   sip: SipPort;
   media: MediaPort;
   dirs: StaticDirs;
-  /** The media plane's sound sources, for calls the REST API starts and sounds it plays (issue 8). */
-  player?: SoundPlayer;
+  /** Media for the calls the REST API starts, with no browser (src/server/rest/player-media-port.ts). */
+  playerMedia?: MediaPort;
   /** The embedded registrar, for /rest-api/registrar/bindings. */
   registrar?: { bindings(): BindingInfo[] };
 }
@@ -63,7 +62,7 @@ export class ParleyServer {
     this.backend = new BackendIntegration(this.app, config, {
       log: deps.log,
       sip: deps.sip,
-      player: deps.player,
+      playerMedia: deps.playerMedia,
       registrar: deps.registrar,
       sessions: this.sessions,
       onCallStatus: (call, status) => this.#countCall(call, status),

@@ -7,18 +7,18 @@ import type { CallStatus } from '../../protocol/common.js';
 import type { BindingInfo } from '../../registrar/index.js';
 import type { Call } from '../call/call.js';
 import type { ParleyConfig } from '../config/settings.js';
-import type { SipPort } from '../ports.js';
+import type { MediaPort, SipPort } from '../ports.js';
 import type { Session, SessionGate, SessionTransport } from '../session/session.js';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.js';
 import { registerRestApi } from './rest-api.js';
-import { ServerCalls, type SoundPlayer } from './server-calls.js';
+import { ServerCalls } from './server-calls.js';
 import { SoundLibrary } from './sound-library.js';
 
 export interface BackendIntegrationDeps {
   log: Logger;
   sip: SipPort;
-  /** The media plane's sound sources; without one, /call/startup and /call/inject_sound answer 422. */
-  player?: SoundPlayer | undefined;
+  /** Media for calls with no browser (player-media-port.ts); without it, /call/startup answers 422. */
+  playerMedia?: MediaPort | undefined;
   registrar?: { bindings(): BindingInfo[] } | undefined;
   /** The WebSocket sessions, by id. */
   sessions: ReadonlyMap<string, Session>;
@@ -34,7 +34,7 @@ export class BackendIntegration {
     this.#webhooks = createWebhooks(config, deps.log);
     this.serverCalls = new ServerCalls({
       sip: deps.sip,
-      player: deps.player ?? NO_PLAYER,
+      media: deps.playerMedia,
       sounds: new SoundLibrary(config.soundsDir),
       log: deps.log,
       onMessage: (session, m) => this.#webhooks?.events.onMessage(session, 'rest', m),
@@ -75,18 +75,3 @@ export class BackendIntegration {
     this.#webhooks?.close();
   }
 }
-
-/** Until the media plane's sound sources are wired: server-side sounds are refused with a clear error. */
-const NO_PLAYER: SoundPlayer = {
-  portFor: () => ({
-    createSession: async () => {
-      throw Object.assign(new Error('server-side sounds are not available in this server'), {
-        code: 'MEDIA_NO_PLAYER',
-      });
-    },
-    metrics: () => ({ sessions: 0, packetsForwarded: 0, packetsLost: 0 }),
-  }),
-  inject: async () => {
-    throw Object.assign(new Error('server-side sounds are not available in this server'), { code: 'MEDIA_NO_PLAYER' });
-  },
-};

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { pino } from 'pino';
+import { writeWav } from '../../media/index.js';
 import type { ServerMessage } from '../../protocol/server-messages.js';
 import type { BindingInfo } from '../../registrar/index.js';
-import type { Call } from '../call/call.js';
+import type { MediaSession } from '../ports.js';
 import { Session } from '../session/session.js';
 import { FakeMediaPort } from '../testing/fake-media-port.js';
 import { type FakeSipAccount, FakeSipPort } from '../testing/fake-sip-port.js';
@@ -20,7 +21,8 @@ import { ServerCalls } from './server-calls.js';
 import { SoundLibrary } from './sound-library.js';
 
 const soundsDir = mkdtempSync(join(tmpdir(), 'parley-rest-sounds-'));
-writeFileSync(join(soundsDir, 'hello.wav'), 'RIFF');
+writeFileSync(join(soundsDir, 'hello.wav'), writeWav(new Int16Array(800), 8000));
+writeFileSync(join(soundsDir, 'text.wav'), 'not a WAV');
 after(() => rmSync(soundsDir, { recursive: true, force: true }));
 
 const STARTUP = { callee: '1002', sipLogin: '1001', sipPassword: 'pw', sipDomain: '127.0.0.1' };
@@ -30,13 +32,17 @@ async function setup(opts: { apiKey?: string; registrar?: { bindings(): BindingI
   const sip = new FakeSipPort();
   const media = new FakeMediaPort();
   const sessions = new Map<string, Session>();
-  const injected: { callId: string; path: string; toward: string }[] = [];
+  const injected: { callId: string; bytes: number; loop: boolean; toward: string }[] = [];
+  // The fake media sessions play sounds by recording them.
+  const create = media.createSession.bind(media);
+  media.createSession = async (o, h): Promise<MediaSession> =>
+    Object.assign(await create(o, h), {
+      playSound: async (toward: 'sip' | 'browser', sound: { wav: Uint8Array; loop: boolean }) =>
+        void injected.push({ callId: o.callId, bytes: sound.wav.length, loop: sound.loop, toward }),
+    });
   const serverCalls = new ServerCalls({
     sip,
-    player: {
-      portFor: () => media,
-      inject: async (call: Call, sound, toward) => void injected.push({ callId: call.id, path: sound.path, toward }),
-    },
+    media,
     sounds: new SoundLibrary(soundsDir),
     log,
     callIdInUse: (id) => [...sessions.values()].some((s) => s.calls.has(id)),
@@ -221,7 +227,7 @@ describe('REST API: calls a browser started', () => {
       toward: 'browser',
     });
     assert.equal(injected.status, 200);
-    assert.equal(t.injected[0]?.toward, 'browser');
+    assert.deepEqual(t.injected[0], { callId: 'c1', bytes: 1644, loop: false, toward: 'browser' });
     const missing = await t.post('/call/inject_sound', { callId: 'c1', sound: { file: 'nope.wav' } });
     assert.deepEqual([missing.status, missing.body.error.field], [400, 'sound.file']);
 
@@ -310,9 +316,17 @@ describe('REST API: calls the server starts', () => {
     const dup = await t.post('/call/startup', { ...STARTUP, callId: 'rest-1' });
     assert.deepEqual([dup.status, dup.body.error.code, dup.body.error.field], [409, 'REST_DUPLICATE_CALL', 'callId']);
 
+    assert.equal(t.injected.length, 0, 'silence until the callee answers');
     invite.accept();
     const est = await t.post('/call/find', { callId: 'rest-1', status: 'ESTABLISHED' });
     assert.equal(est.status, 200, JSON.stringify(est.body));
+    assert.deepEqual(
+      t.injected,
+      [{ callId: 'rest-1', bytes: 1644, loop: true, toward: 'sip' }],
+      'the sound once answered',
+    );
+    assert.equal((await t.post('/call/inject_sound', { callId: 'rest-1', sound: { file: 'hello.wav' } })).status, 200);
+    assert.equal(t.injected.at(-1)?.loop, false);
     assert.equal((await t.post('/call/hold', { callId: 'rest-1' })).body.status, 'HOLD');
     const toBrowser = await t.post('/call/inject_sound', {
       callId: 'rest-1',
@@ -335,6 +349,9 @@ describe('REST API: calls the server starts', () => {
     assert.deepEqual([video.status, video.body.error.field], [400, 'hasVideo']);
     const nofile = await t.post('/call/startup', { ...STARTUP, sound: { file: 'missing.wav' } });
     assert.deepEqual([nofile.status, nofile.body.error.field], [400, 'sound.file']);
+    const notWav = await t.post('/call/startup', { ...STARTUP, sound: { file: 'text.wav' } });
+    assert.deepEqual([notWav.status, notWav.body.error.field], [400, 'sound.file'], JSON.stringify(notWav.body));
+    assert.equal(t.sip.accounts.items.length, 0, 'nothing reaches SIP for a refused startup');
 
     t.sip.registerOutcome = { ok: false, status: 403, reason: 'Forbidden' };
     const reg = await t.post('/call/startup', { ...STARTUP, sipRegisterRequired: true });

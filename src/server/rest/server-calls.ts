@@ -1,8 +1,8 @@
 // Calls started by POST /rest-api/call/startup: a call from the server, with no browser. Each gets an internal
 // Session (the same session and call logic as a browser's, so that hold, transfer, DTMF and hangup work the
-// same on it) whose "browser" is this module, and whose media port plays a sound toward the SIP side instead
-// of bridging a WebRTC leg: silence, or a WAV once or in a loop. The session ends with its call (its account
-// unregistered when it had registered).
+// same on it) whose "browser" is this module, and whose media port (player-media-port.ts) plays toward the
+// SIP side instead of bridging a WebRTC leg: silence, and the request's WAV (once or in a loop) from the
+// moment the callee answers. The session ends with its call (its account unregistered if it had registered).
 //
 //   startup ─▶ Session.connect (REGISTER when sipRegisterRequired) ─▶ Session call.start ─▶ INVITE ─▶ ...
 //                 └ FAILED ─▶ 502 (sipStatus)          └ invalid field ─▶ 400 (field)      call ends ─▶ session closed
@@ -10,26 +10,20 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallStatus } from '../../protocol/common.js';
 import type { ServerMessage } from '../../protocol/server-messages.js';
+import { calleeProblem } from '../../protocol/sip-grammar.js';
 import type { Call } from '../call/call.js';
 import type { MediaPort, SipPort } from '../ports.js';
 import { Session } from '../session/session.js';
 import type { LocatedCall } from './call-view.js';
-import { RestError } from './errors.js';
+import { RestError, restErrorFrom } from './errors.js';
 import type { ServerCallsApi } from './rest-api.js';
 import type { Sound, StartupBody } from './schemas.js';
-import type { SoundLibrary } from './sound-library.js';
-
-/** What a server-side call hears from the server, and how a sound reaches a call (the media plane's sources). */
-export interface SoundPlayer {
-  /** A media port whose sessions have no browser: the SIP side hears `sound` (silence when undefined). */
-  portFor(sound: { path: string; loop: boolean } | undefined): MediaPort;
-  /** Plays a sound into a call's media, toward its SIP side or its browser. */
-  inject(call: Call, sound: { path: string; loop: boolean }, toward: 'sip' | 'browser'): Promise<void>;
-}
+import type { LoadedSound, SoundLibrary } from './sound-library.js';
 
 export interface ServerCallsDeps {
   sip: SipPort;
-  player: SoundPlayer;
+  /** Media sessions with no browser (player-media-port.ts); without it, /call/startup answers 422. */
+  media: MediaPort | undefined;
   sounds: SoundLibrary;
   log: Logger;
   /** Every message the internal sessions would send to a browser (webhook events). */
@@ -70,14 +64,18 @@ export class ServerCalls implements ServerCallsApi {
         field: 'hasVideo',
       });
     }
-    const sound = body.sound ? this.#deps.sounds.resolve(body.sound, 'sound.file') : undefined;
+    const calleeIssue = calleeProblem(body.callee);
+    if (calleeIssue) throw new RestError('REST_INVALID_BODY', `callee: ${calleeIssue}`, { field: 'callee' });
+    const media = this.#deps.media;
+    if (!media) throw new RestError('REST_MEDIA_FAILED', 'this server cannot play media for calls it starts');
     const callId = body.callId ?? randomUUID();
     if (this.has(callId) || this.#deps.callIdInUse(callId)) {
       throw new RestError('REST_DUPLICATE_CALL', `callId: a call ${callId} exists`, { field: 'callId' });
     }
     this.#reserved.add(callId);
     try {
-      return await this.#startup(callId, body, sound);
+      const sound = body.sound ? await this.#deps.sounds.load(body.sound, 'sound.file') : undefined;
+      return await this.#startup(callId, body, media, sound);
     } finally {
       this.#reserved.delete(callId);
     }
@@ -87,11 +85,18 @@ export class ServerCalls implements ServerCallsApi {
     if (toward === 'browser' && located.origin === 'rest') {
       throw new RestError('REST_INVALID_BODY', 'toward: a call from the server has no browser', { field: 'toward' });
     }
-    if (located.call.ended || !located.call.media) {
+    const media = located.call.media;
+    if (located.call.ended || !media) {
       throw new RestError('REST_CALL_STATE', `callId: the call is ${located.call.status}`, { field: 'callId' });
     }
-    const resolved = this.#deps.sounds.resolve(sound, 'sound.file');
-    await this.#deps.player.inject(located.call, resolved, toward);
+    const loaded = await this.#deps.sounds.load(sound, 'sound.file');
+    if (!media.playSound) throw new RestError('REST_MEDIA_FAILED', "this call's media cannot play sounds");
+    try {
+      await media.playSound(toward, { wav: loaded.wav, loop: loaded.loop });
+    } catch (e) {
+      throw restErrorFrom(e);
+    }
+    located.call.log.info({ callId: located.call.id, file: sound.file, toward }, 'sound injected');
   }
 
   /** Hangs up every server-side call and closes their sessions. Idempotent. */
@@ -104,12 +109,14 @@ export class ServerCalls implements ServerCallsApi {
   async #startup(
     callId: string,
     body: StartupBody,
-    sound: { path: string; loop: boolean } | undefined,
+    media: MediaPort,
+    sound: LoadedSound | undefined,
   ): Promise<LocatedCall> {
     const deps = this.#deps;
     const messages: ServerMessage[] = [];
     let call: Call | undefined;
     let session: Session | undefined;
+    let played = false;
     const created = new Session(
       {
         send: (m) => {
@@ -120,12 +127,16 @@ export class ServerCalls implements ServerCallsApi {
       },
       {
         sip: deps.sip,
-        media: deps.player.portFor(sound),
+        media,
         log: deps.log.child({ origin: 'rest' }),
         maxCallsPerSession: 1,
         onCallStatus: (c, status) => {
           call ??= c;
           deps.onCallStatus?.(c, status);
+          if (status === 'ESTABLISHED' && sound && !played) {
+            played = true;
+            void this.#play(c, sound);
+          }
           if (c.ended) void this.#end(created, 'call ended');
         },
       },
@@ -179,6 +190,17 @@ export class ServerCalls implements ServerCallsApi {
     }
     call.log.info({ callId, callee: call.callee, sound: body.sound?.file ?? 'silence' }, 'call started by REST');
     return { call, session: created, origin: 'rest' };
+  }
+
+  /** The request's sound, from the moment the callee answers (silence until then). */
+  async #play(call: Call, sound: LoadedSound): Promise<void> {
+    try {
+      if (!call.media?.playSound) throw new Error("the call's media cannot play sounds");
+      await call.media.playSound('sip', { wav: sound.wav, loop: sound.loop });
+      call.log.info({ callId: call.id, file: sound.file, loop: sound.loop }, 'playing the sound');
+    } catch (e) {
+      call.log.warn({ callId: call.id, err: e, file: sound.file }, 'the sound could not be played; silence instead');
+    }
   }
 
   async #end(session: Session, reason: string): Promise<void> {

@@ -1,10 +1,22 @@
 // The sounds a REST request may name: WAV files inside one folder (PARLEY_SOUNDS_DIR). A request names a file
 // relative to it; anything that would leave the folder (`..`, an absolute path, a symbolic link out) is
-// refused, so that the REST API cannot be used to read other files of the server.
+// refused, so that the REST API cannot be used to read other files of the server. A file is read and checked
+// (RIFF/WAVE, PCM 16-bit) when a request names it, so that a bad one is a 400 and not a silent call.
 import { existsSync, realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { parseWav } from '../../media/index.js';
 import { RestError } from './errors.js';
 import type { Sound } from './schemas.js';
+
+/** A sound is an announcement, not an album: minutes of 8-48 kHz PCM at most. */
+export const MAX_SOUND_BYTES = 32 * 1024 * 1024;
+
+export interface LoadedSound {
+  file: string;
+  wav: Uint8Array;
+  loop: boolean;
+}
 
 export class SoundLibrary {
   readonly #dir: string;
@@ -13,31 +25,35 @@ export class SoundLibrary {
     this.#dir = resolve(dir);
   }
 
-  get dir(): string {
-    return this.#dir;
-  }
-
   /** The file's real path, or a 400 naming `field` when it is not a file inside the folder. */
-  resolve(sound: Sound, field: string): { path: string; loop: boolean } {
+  resolve(sound: Sound, field: string): string {
     const problem = (message: string) => new RestError('REST_INVALID_BODY', `${field}: ${message}`, { field });
     const candidate = resolve(this.#dir, sound.file);
-    if (!inside(this.#dir, candidate)) return fail(problem('must name a file inside the sounds folder'));
-    if (!existsSync(candidate) || !existsSync(this.#dir)) {
-      return fail(problem(`no file ${sound.file} in the sounds folder (PARLEY_SOUNDS_DIR)`));
+    if (!inside(this.#dir, candidate)) throw problem('must name a file inside the sounds folder');
+    if (!existsSync(this.#dir) || !existsSync(candidate)) {
+      throw problem(`no file ${sound.file} in the sounds folder (PARLEY_SOUNDS_DIR)`);
     }
     const real = realpathSync(candidate);
     if (!inside(realpathSync(this.#dir), real) || !statSync(real).isFile()) {
-      return fail(problem('must name a file inside the sounds folder'));
+      throw problem('must name a file inside the sounds folder');
     }
-    return { path: real, loop: sound.loop ?? false };
+    if (statSync(real).size > MAX_SOUND_BYTES) throw problem(`larger than ${MAX_SOUND_BYTES} bytes`);
+    return real;
+  }
+
+  /** The file's bytes, checked to be a WAV the media plane can play. */
+  async load(sound: Sound, field: string): Promise<LoadedSound> {
+    const path = this.resolve(sound, field);
+    const wav = new Uint8Array(await readFile(path));
+    const parsed = parseWav(wav);
+    if (!parsed.ok) {
+      throw new RestError('REST_INVALID_BODY', `${field}: ${parsed.reason} (${parsed.code})`, { field });
+    }
+    return { file: sound.file, wav, loop: sound.loop ?? false };
   }
 }
 
 function inside(dir: string, path: string): boolean {
   const r = relative(dir, path);
   return r !== '' && !r.startsWith('..') && !isAbsolute(r);
-}
-
-function fail(e: RestError): never {
-  throw e;
 }

@@ -161,6 +161,11 @@ class PlaneMediaSession implements MediaSession {
     };
   }
 
+  async playSound(toward: 'sip' | 'browser', sound: { wav: Uint8Array; loop: boolean }): Promise<void> {
+    const leg = toward === 'sip' ? this.#legs.rtp : this.#legs.webrtc;
+    await this.#plane.play(leg, { type: 'wav', data: sound.wav }, { loop: sound.loop });
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#onClose();
