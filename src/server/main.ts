@@ -7,6 +7,7 @@ import { ConfigError } from './config/errors.js';
 import { loadConfig, redactConfig } from './config/load-config.js';
 import { ParleyServer } from './http/parley-server.js';
 import { createLogger } from './logger.js';
+import { PlayerMediaPort } from './rest/player-media-port.js';
 import { createPorts } from './wiring/create-ports.js';
 import { type StartedRegistrar, startEmbeddedRegistrar } from './wiring/embedded-registrar.js';
 
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     media: ports.media,
     dirs: { sdkDir: join(root, 'dist', 'sdk'), phoneDirs: [join(root, 'dist', 'phone')] },
     ...(registrar ? { registrar: registrar.server } : {}),
+    playerMedia: new PlayerMediaPort(ports.plane, log.child({ part: 'media' })),
   });
   const url = await server.listen();
   log.info({ url: url.href }, 'ready');
