@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { parseSessionDescription } from '../../sdp/index.js';
 import { InProcessMediaPlane } from '../in-process-media-plane.js';
 import type { MediaPlaneEvents } from '../media-plane.js';
+import { buildPli } from '../rtp/rtcp-packet.js';
 import { newRtpHeader, parseRtpHeader, type RtpHeader, writeRtpHeader } from '../rtp/rtp-header.js';
 import { writeTelephoneEvent } from '../rtp/telephone-event.js';
 import { portOf, udpPeer, within } from '../test-helpers.js';
@@ -179,7 +180,7 @@ describe('endpoint legs (server-side media)', () => {
       leg,
       sdp(portOf(a), 'm=audio PORT RTP/AVP 111 0\r\na=rtpmap:111 opus/48000/2\r\n').replace(
         /$/,
-        `m=video ${portOf(v)} RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n`,
+        `m=video ${portOf(v)} RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp:${portOf(v)}\r\n`,
       ),
     );
     const answer = parse(await plane.createAnswer(leg));
@@ -199,6 +200,15 @@ describe('endpoint legs (server-side media)', () => {
     );
     assert.notEqual(audio?.h.ssrc, 0x1234);
     assert.deepEqual([video?.h.payloadType, video?.payload.toString()], [96, 'vp8-frame']);
+    // A keyframe request for the echoed video goes back to the caller, for the caller's own stream.
+    const pliBack = within(
+      new Promise<Buffer>((resolve) => v.on('message', (m: Buffer) => (m[1] === 206 ? resolve(m) : undefined))),
+      3000,
+      'a PLI',
+    );
+    v.send(buildPli(0x1234, video?.h.ssrc ?? 0), (answer.media[1]?.port ?? 0) + 1, '127.0.0.1');
+    const pli = await pliBack;
+    assert.equal(pli.readUInt32BE(8), 0x1234, 'media SSRC: the caller’s stream');
     await assert.rejects(plane.createOffer(leg), { code: 'MEDIA_BAD_STATE' });
     await plane.closeLeg(leg);
   });

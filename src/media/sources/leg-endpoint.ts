@@ -1,8 +1,11 @@
 // The packet side of a leg whose far end is the server itself: an echo sends every received RTP packet
 // back to where it came from (its SSRC replaced by the leg's own: RFC 3550 §8.2, a sender must not see its
-// own SSRC come back as another source), and both kinds report the RFC 4733 digits they receive.
+// own SSRC come back as another source), and both kinds report the RFC 4733 digits they receive. A keyframe
+// request (PLI, FIR: RFC 4585 §6.3.1, RFC 5104 §4.3.1) received by an echo is about the video it sends, whose
+// real source is the caller's encoder: it goes back to the caller as a PLI for the caller's own stream.
 
 import type { MediaLeg, StreamKind } from '../media-leg.js';
+import { buildPli } from '../rtp/rtcp-packet.js';
 import { setSsrc } from '../rtp/rtp-header.js';
 import { eventToDigit, parseTelephoneEvent } from '../rtp/telephone-event.js';
 import type { EndpointMode } from './endpoint-negotiation.js';
@@ -17,7 +20,14 @@ export interface EndpointOptions {
 /** Takes over the leg's packet callbacks (the leg has no bridge). */
 export function attachEndpoint(leg: MediaLeg, o: EndpointOptions): void {
   let lastEventTimestamp = -1;
-  leg.onRtcp = undefined;
+  leg.onRtcp =
+    o.mode === 'echo'
+      ? (kind, packets) => {
+          const theirs = leg.remoteSsrc(kind);
+          if (theirs === undefined || !packets.some((p) => p.type === 'pli' || p.type === 'fir')) return;
+          leg.sendRtcp(kind, buildPli(leg.localSsrc(kind), theirs));
+        }
+      : undefined;
   leg.onRtp = (kind: StreamKind, packet, h) => {
     const rate = kind === 'audio' ? o.eventRates.get(h.payloadType) : undefined;
     if (rate !== undefined) {
