@@ -34,6 +34,7 @@ const RegistrarUser = Type.Object(
   },
   { additionalProperties: false },
 );
+const DigestAlgorithmName = Type.Union([Type.Literal('MD5'), Type.Literal('SHA-256')]);
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
 
 const text = (t: string): unknown => t;
@@ -45,6 +46,12 @@ const onOff = (t: string): unknown => {
   if (['off', 'false', '0', 'no'].includes(v)) return false;
   return t;
 };
+/** `https://a.example,http://localhost:3000`: origins separated by commas. */
+const originList = (t: string): unknown =>
+  t
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
 const range = (t: string): unknown => {
   const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(t);
   if (!m) return t;
@@ -53,6 +60,11 @@ const range = (t: string): unknown => {
   return min <= max && max - min >= 1 ? { min, max } : t;
 };
 /** `1001:secret1,1002:secret2`; a password may contain ':' (split at the first one). */
+const list = (t: string): unknown =>
+  t
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 const users = (t: string): unknown => {
   if (t.trim() === '') return [];
   const out: { user: string; password: string }[] = [];
@@ -208,6 +220,17 @@ export const SETTINGS = {
     secret: true,
     doc: 'Users of the embedded registrar. Unset: demo users 1001-1010 with generated passwords, saved in the data folder.',
   },
+  registrarDigestAlgorithms: {
+    env: 'PARLEY_REGISTRAR_DIGEST',
+    schema: Type.Array(DigestAlgorithmName, { minItems: 1, maxItems: 2, uniqueItems: true }),
+    expected: 'MD5, SHA-256 or both, comma-separated, in the order offered',
+    fromText: list,
+    default: ['MD5'],
+    doc:
+      'Digest algorithms the embedded registrar challenges with (RFC 8760), in that order. MD5 alone by default: ' +
+      'common softphones (baresip 1.0 among them) fail to register when any SHA-256 challenge is offered. ' +
+      '`SHA-256,MD5` is stronger for user agents that answer SHA-256.',
+  },
   dataDir: {
     env: 'PARLEY_DATA_DIR',
     schema: Type.String({ minLength: 1 }),
@@ -239,6 +262,13 @@ export const SETTINGS = {
     fromText: integer,
     default: 5000,
     doc: 'Keep-alive: the server pings each browser this often; one that has not answered the previous ping by then is gone, and its calls are hung up.',
+  },
+  wsAllowedOrigins: {
+    env: 'PARLEY_WS_ALLOWED_ORIGINS',
+    schema: Type.Array(Type.String({ pattern: '^(\\*|https?://[^\\s/,]+/?)$', maxLength: 2048 }), { maxItems: 1000 }),
+    expected: 'a list like https://app.example.com,http://localhost:3000, or *',
+    fromText: originList,
+    doc: 'Pages of other origins that may open `/ws` (checked against cross-site WebSocket hijacking). Unset: only pages this server serves (Origin matching the Host header); `*`: any. Clients sending no Origin (not browsers) are always let in. A refused one is closed with code 1008 and a reason naming the origin.',
   },
 } satisfies Record<string, Setting>;
 

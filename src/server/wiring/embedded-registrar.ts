@@ -72,6 +72,7 @@ export async function startEmbeddedRegistrar(config: ParleyConfig, log: Logger):
     host: config.registrarHost,
     port: config.registrarPort,
     users: users.users,
+    digestAlgorithms: config.registrarDigestAlgorithms,
     logger: log.child({ part: 'registrar' }),
   });
   await server.start();
