@@ -1,12 +1,12 @@
 // Service numbers through the whole server (`npm start`'s composition in src/server/main.ts): a Chromium page
 // registers with the SDK at the embedded registrar, calls 600 and hears its own fake-microphone tone come back
-// through Parley's media plane (browser ⇄ WebRTC leg ⇄ RTP leg ⇄ SIP ⇄ echo leg), then calls 601 and hears 440 Hz.
+// through Parley's media plane (browser ⇄ WebRTC leg ⇄ RTP leg ⇄ SIP ⇄ echo leg), then calls 601 and hears 440 Hz. The echo returns the page's camera too (frames decoded).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectToneInPage, freeSipPort, freeUdpRange, launchBrowser, withArtifacts } from '../harness/index.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 
-const CALL = (port: number, callee: string) => `(async () => {
+const CALL = (port: number, callee: string, video: boolean) => `(async () => {
   const P = await import('/sdk/parley.mjs');
   const session = window.session ?? await new Promise((resolve, reject) => {
     const s = P.createSession({ sipOptions: { login: '1001', password: 'pw1001', domain: '127.0.0.1', port: ${port} } });
@@ -14,7 +14,7 @@ const CALL = (port: number, callee: string) => `(async () => {
     s.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('FAILED ' + JSON.stringify(i))));
   });
   window.session = session;
-  const call = session.createCall({ callee: '${callee}', constraints: { audio: true, video: false } });
+  const call = session.createCall({ callee: '${callee}', constraints: { audio: true, video: ${video} } });
   window.call = call;
   window.remote = call.getRemoteMediaStream();
   await new Promise((resolve, reject) => {
@@ -25,7 +25,19 @@ const CALL = (port: number, callee: string) => `(async () => {
   return call.status();
 })()`;
 
-test('a browser calls 600 and hears its own tone, then 601 and hears 440 Hz', { timeout: 90_000 }, (t) =>
+/** Frames decoded by the call's video receiver, once more than 10, or what it is after 10 s. */
+const FRAMES_DECODED = `(async () => {
+  const deadline = performance.now() + 10000;
+  for (;;) {
+    const stats = await window.call.getStats();
+    let frames = 0;
+    stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0; });
+    if (frames > 10 || performance.now() > deadline) return frames;
+    await new Promise((r) => setTimeout(r, 100)); // getStats has no change event: read it every 100 ms
+  }
+})()`;
+
+test('a browser calls 600 and gets its own tone and video back, then 601 and hears 440 Hz', { timeout: 90_000 }, (t) =>
   withArtifacts(t, async (artifacts) => {
     ensureSdkBuilt();
     const port = await freeSipPort();
@@ -44,13 +56,16 @@ test('a browser calls 600 and hears its own tone, then 601 and hears 440 Hz', { 
     artifacts.defer(() => browser.close());
     await browser.page.goto(server.url.href);
 
-    await browser.page.evaluate<string>(CALL(port, '600'));
+    await browser.page.evaluate<string>(CALL(port, '600', true));
     const echo = await detectToneInPage(browser.page, 'window.remote', browser.micToneHz);
     assert.ok(echo.present, `600 returns the page's ${browser.micToneHz} Hz: ${JSON.stringify(echo)}`);
+    const frames = await browser.page.evaluate<number>(FRAMES_DECODED);
+    assert.ok(frames > 10, `600 returns the page's video: ${frames} frames decoded`);
+    t.diagnostic(`echoed video frames decoded: ${frames}`);
     await browser.page.evaluate('window.call.hangup()');
     await browser.page.waitForFunction("window.call.status() === 'FINISH'", 10_000);
 
-    await browser.page.evaluate<string>(CALL(port, '601'));
+    await browser.page.evaluate<string>(CALL(port, '601', false));
     const tone = await detectToneInPage(browser.page, 'window.remote', 440);
     assert.ok(tone.present, `601 plays 440 Hz: ${JSON.stringify(tone)}`);
     await browser.page.evaluate('window.call.hangup()');
