@@ -107,11 +107,15 @@ class PlayerMediaSession implements MediaSession {
   }
 
   async sendDtmf(digits: string, durationMs: number): Promise<void> {
+    // The media plane generates RFC 4733 events only on bridged legs for now; a player leg answers false.
     const sent = await this.#plane.sendDtmf(this.#leg, digits, durationMs);
     if (!sent) {
-      throw Object.assign(new Error('the SIP side did not negotiate telephone-event (RFC 4733)'), {
-        code: 'MEDIA_NO_DTMF',
-      });
+      throw Object.assign(
+        new Error(
+          'RFC 4733 digits cannot be sent on a call from the server (no telephone-event stream); use type INFO',
+        ),
+        { code: 'MEDIA_NO_DTMF' },
+      );
     }
   }
 

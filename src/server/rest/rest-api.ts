@@ -92,7 +92,7 @@ export function registerRestApi(app: FastifyInstance, deps: RestApiDeps): void {
       });
       scope.setErrorHandler((err: FastifyError | RestError, req, reply) => {
         const e = toRestError(err);
-        if (e.statusCode >= 500) log.error({ err, url: req.url }, 'REST request failed');
+        if (e.code === 'REST_INTERNAL') log.error({ err, url: req.url }, 'REST request failed');
         else log.info({ url: req.url, code: e.code, field: e.field }, e.message);
         if (e.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer realm="parley"');
         return reply.code(e.statusCode).send(e.toJSON());
