@@ -52,10 +52,15 @@ export class ServiceCall {
       const status = (e as { sipStatus?: unknown }).sipStatus;
       this.log.info({ err: e, service: this.kind }, 'service call refused');
       invite.reject(typeof status === 'number' ? status : 500);
-      this.close('negotiation failed');
+      if (this.#closed) this.#releaseLeg();
+      else this.close('negotiation failed');
       return;
     }
-    if (this.#closed) return;
+    if (this.#closed) {
+      // CANCEL arrived while the leg was being made: close() ran before legId was known.
+      this.#releaseLeg();
+      return;
+    }
     const session = invite.accept(Buffer.from(body));
     if (session === undefined) {
       this.close('not accepted');
@@ -140,11 +145,14 @@ export class ServiceCall {
     if (this.#closed) return;
     this.#closed = true;
     this.log.debug({ service: this.kind, reason }, 'service call ended');
-    const leg = this.legId;
-    if (leg !== undefined) {
-      this.media.closeLeg(leg).catch((err: unknown) => this.log.warn({ err, legId: leg }, 'closing the leg failed'));
-    }
+    this.#releaseLeg();
     this.onClosed(this);
+  }
+
+  #releaseLeg(): void {
+    const leg = this.legId;
+    if (leg === undefined) return;
+    this.media.closeLeg(leg).catch((err: unknown) => this.log.warn({ err, legId: leg }, 'closing the leg failed'));
   }
 
   /** Hangs up (BYE) and closes. */
