@@ -11,6 +11,7 @@ import { Metrics } from '../metrics.js';
 import type { MediaPort, SipPort } from '../ports.js';
 import { BackendIntegration } from '../rest/backend-integration.js';
 import { Session } from '../session/session.js';
+import { OriginPolicy } from './origin-policy.js';
 import { registerStaticFiles, type StaticDirs } from './static-files.js';
 import { WsEndpoint } from './ws-endpoint.js';
 
@@ -85,6 +86,7 @@ export class ParleyServer {
       maxPayload: config.wsMaxPayload,
       messagesPerSecond: config.wsMessagesPerSecond,
       pingIntervalMs: config.wsPingIntervalMs,
+      origins: new OriginPolicy({ allowedOrigins: config.wsAllowedOrigins ?? [] }),
       log,
       metrics: this.metrics,
       createSession: (transport) => {

@@ -2,7 +2,8 @@
 // closes the socket with 1009, RFC 6455 §7.4.1) and in rate (a token bucket: WS_RATE_LIMITED, the session
 // stays up). Keep-alive: a ping frame every interval (browsers answer pings themselves, RFC 6455 §5.5.2);
 // a socket that has not answered the previous ping is terminated, and its session closed: calls hung up,
-// registration removed.
+// registration removed. The Origin is checked before any session exists (origin-policy.ts): a refused one
+// gets close code 1008 with the reason, which the browser's CloseEvent shows.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -12,12 +13,14 @@ import type { ServerMessage } from '../../protocol/server-messages.js';
 import type { Metrics } from '../metrics.js';
 import { RateLimiter } from '../session/rate-limiter.js';
 import type { Session, SessionTransport } from '../session/session.js';
+import { ORIGIN_CLOSE_CODE, type OriginPolicy } from './origin-policy.js';
 
 export interface WsEndpointOptions {
   path: string;
   maxPayload: number;
   messagesPerSecond: number;
   pingIntervalMs: number;
+  origins: OriginPolicy;
   log: Logger;
   metrics: Metrics;
   createSession(transport: SessionTransport): Session;
@@ -41,7 +44,16 @@ export class WsEndpoint {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
+      const decision = opts.origins.check(req.headers.origin, req.headers.host);
+      this.#wss.handleUpgrade(req, socket, head, (ws) => {
+        if (decision.allowed) {
+          this.#accept(ws, req);
+          return;
+        }
+        opts.metrics.wsErrors.inc({ code: 'WS_ORIGIN_REFUSED' });
+        opts.log.warn({ origin: req.headers.origin, remoteAddress: req.socket.remoteAddress }, decision.reason);
+        ws.close(ORIGIN_CLOSE_CODE, decision.reason);
+      });
     };
     server.on('upgrade', this.#onUpgrade);
   }
