@@ -72,12 +72,30 @@ export class Metrics {
     metric('parley_ws_errors_total', 'counter', 'Error replies sent, by code.', this.wsErrors.entries());
     const m = this.#media.metrics();
     metric('parley_media_sessions', 'gauge', 'Media sessions open.', [{ labels: {}, value: m.sessions }]);
-    metric('parley_media_packets_forwarded_total', 'counter', 'RTP packets forwarded between legs.', [
+    metric('parley_media_packets_forwarded_total', 'counter', 'RTP packets the media plane sent on call legs.', [
       { labels: {}, value: m.packetsForwarded },
     ]);
-    metric('parley_media_packets_lost_total', 'counter', 'RTP packets lost, as seen by the media plane.', [
-      { labels: {}, value: m.packetsLost },
-    ]);
+    const legs = m.legs ? (['webrtc', 'rtp'] as const).map((leg) => ({ leg, c: m.legs?.[leg] })) : [];
+    const perLeg = (key: 'sent' | 'received' | 'lost') =>
+      legs.map(({ leg, c }) => ({ labels: { leg }, value: c?.[key] ?? 0 }));
+    metric(
+      'parley_media_packets_received_total',
+      'counter',
+      'RTP packets received, by leg: webrtc = from browsers, rtp = from SIP devices.',
+      perLeg('received'),
+    );
+    metric(
+      'parley_media_packets_sent_total',
+      'counter',
+      'RTP packets sent, by leg: webrtc = to browsers, rtp = to SIP devices.',
+      perLeg('sent'),
+    );
+    metric(
+      'parley_media_packets_lost_total',
+      'counter',
+      'RTP packets lost (RFC 3550 cumulative lost) on the way to Parley, by leg it arrives on.',
+      m.legs ? perLeg('lost') : [{ labels: {}, value: m.packetsLost }],
+    );
     const mem = process.memoryUsage();
     metric('parley_process_resident_memory_bytes', 'gauge', 'Resident set size.', [{ labels: {}, value: mem.rss }]);
     metric('parley_process_heap_used_bytes', 'gauge', 'V8 heap used.', [{ labels: {}, value: mem.heapUsed }]);

@@ -257,4 +257,17 @@ export interface MediaMetrics {
   sessions: number;
   packetsForwarded: number;
   packetsLost: number;
+  /**
+   * RTP packets per leg, summed over the media plane's stats of every leg since start: `webrtc` is the
+   * browsers' side (received: from browsers), `rtp` the SIP side (received: from SIP devices). Optional: a
+   * port that has no media plane behind it leaves it out.
+   */
+  legs?: Record<'webrtc' | 'rtp', LegPacketCounters>;
+}
+
+export interface LegPacketCounters {
+  sent: number;
+  received: number;
+  /** RFC 3550 §6.4.1 cumulative lost of the streams received on the leg. */
+  lost: number;
 }

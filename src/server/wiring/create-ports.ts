@@ -22,6 +22,8 @@ export async function createPorts(config: ParleyConfig, log: Logger): Promise<Po
     rtpAddress: config.mediaIp,
     rtpPortMin: config.mediaPorts.min,
     rtpPortMax: config.mediaPorts.max,
+    // Feeds /metrics' packet counters (MediaPlanePort); legs closing report their last numbers themselves.
+    statsIntervalMs: 5000,
     onDropped: (legId, reason) => log.debug({ legId, reason }, 'media packet dropped'),
   });
   const media = new MediaPlanePort(plane, log.child({ part: 'media' }));

@@ -4,7 +4,11 @@
 //
 // The WebRTC leg is ICE-lite (RFC 8445 §2.5): the browser, a full agent, finds the path with its checks to
 // the candidates in our SDP, so its trickled candidates are not needed here and are only counted.
+//
+// /metrics packet counters come from the plane's periodic `stats` events, and a last getStats of each leg
+// as its session closes (media-counters.ts).
 import type { Logger } from 'pino';
+import type { LegStats } from '../../media/media-leg.js';
 import type { LegId, MediaPlane, MediaPlaneEvents } from '../../media/media-plane.js';
 import type { IceCandidate } from '../../protocol/common.js';
 import type {
@@ -16,18 +20,21 @@ import type {
   MediaSessionOptions,
   MediaSessionStats,
 } from '../ports.js';
+import { MediaCounters } from './media-counters.js';
 
 export class MediaPlanePort implements MediaPort {
   readonly #plane: MediaPlane;
   readonly #log: Logger;
   /** Sessions by the id of each of their legs, to route the plane's events. */
   readonly #byLeg = new Map<LegId, PlaneMediaSession>();
+  readonly #counters = new MediaCounters();
   #opened = 0;
   #open = 0;
 
   constructor(plane: MediaPlane, log: Logger) {
     this.#plane = plane;
     this.#log = log;
+    plane.on('stats', (e) => this.#counters.report(e));
     plane.on('connected', (e) => this.#byLeg.get(e.legId)?.onConnected(e.legId));
     plane.on('failed', (e) => this.#byLeg.get(e.legId)?.onFailed(e));
     plane.on('dtmf', (e) => this.#byLeg.get(e.legId)?.onDtmf(e));
@@ -51,9 +58,14 @@ export class MediaPlanePort implements MediaPort {
       () => {
         this.#byLeg.delete(webrtc);
         this.#byLeg.delete(rtp);
+        this.#counters.untrack(webrtc);
+        this.#counters.untrack(rtp);
         this.#open--;
       },
+      (stats) => this.#counters.report(stats),
     );
+    this.#counters.track(webrtc, 'webrtc');
+    this.#counters.track(rtp, 'rtp');
     this.#byLeg.set(webrtc, session);
     this.#byLeg.set(rtp, session);
     this.#opened++;
@@ -62,7 +74,13 @@ export class MediaPlanePort implements MediaPort {
   }
 
   metrics(): MediaMetrics {
-    return { sessions: this.#open, packetsForwarded: 0, packetsLost: 0 };
+    const legs = this.#counters.totals();
+    return {
+      sessions: this.#open,
+      packetsForwarded: legs.webrtc.sent + legs.rtp.sent,
+      packetsLost: legs.webrtc.lost + legs.rtp.lost,
+      legs,
+    };
   }
 
   get sessionsOpened(): number {
@@ -76,6 +94,7 @@ class PlaneMediaSession implements MediaSession {
   readonly #handlers: MediaSessionHandlers;
   readonly #log: Logger;
   readonly #onClose: () => void;
+  readonly #onFinalStats: (stats: LegStats) => void;
   /** The answer the browser got: a later SIP answer (the 2xx after a 183) updates only the RTP leg. */
   #browserAnswer: string | undefined;
   #candidates = 0;
@@ -87,12 +106,14 @@ class PlaneMediaSession implements MediaSession {
     handlers: MediaSessionHandlers,
     log: Logger,
     onClose: () => void,
+    onFinalStats: (stats: LegStats) => void,
   ) {
     this.#plane = plane;
     this.#legs = legs;
     this.#handlers = handlers;
     this.#log = log;
     this.#onClose = onClose;
+    this.#onFinalStats = onFinalStats;
   }
 
   async offerFromWebRtc(sdp: string): Promise<string> {
@@ -168,6 +189,13 @@ class PlaneMediaSession implements MediaSession {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // The packets since the last periodic report count too: one last report per leg before it goes.
+      const legs = [this.#legs.webrtc, this.#legs.rtp];
+      const last = await Promise.allSettled(legs.map((leg) => this.#plane.getStats(leg)));
+      for (const r of last) {
+        if (r.status === 'fulfilled') this.#onFinalStats(r.value);
+        else this.#log.warn({ err: r.reason }, 'last media stats unavailable; /metrics misses them');
+      }
       this.#onClose();
       await Promise.all([this.#plane.closeLeg(this.#legs.webrtc), this.#plane.closeLeg(this.#legs.rtp)]);
     })();

@@ -1,0 +1,134 @@
+// /metrics counts the media of real calls: Chromium (fake microphone) calls a sipp UAS that echoes RTP
+// (-rtp_echo) through the real server process; once the browser hears its own audio back and hangs up, the
+// packet counters of both legs, per direction, are above zero.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { freeUdpRange, launchBrowser, startSipp, withArtifacts } from '../harness/index.js';
+import { ensureSdkBuilt, startServerProcess } from './server-support.js';
+
+/** Answers with PCMU on sipp's media port, where -rtp_echo sends every packet back; waits for BYE. */
+const ECHO_UAS = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answer and echo">
+  <recv request="INVITE" crlf="true"/>
+  <send retrans="500">
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+a=sendrecv
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+`;
+
+/** Calls, waits for ESTABLISHED, then until the browser has received audio (the echo), and hangs up. */
+const CALL_AND_HEAR_ECHO = (target: string) => `(async () => {
+  const P = await import('/sdk/parley.mjs');
+  const session = P.createSession({ sipOptions: { login: '1001', domain: '127.0.0.1', registerRequired: false } });
+  await new Promise((resolve, reject) => {
+    session.on(P.SESSION_STATUS.ESTABLISHED, resolve);
+    session.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('FAILED ' + JSON.stringify(i))));
+  });
+  const call = session.createCall({ callee: '${target}', constraints: { audio: true, video: false } });
+  const ended = new Promise((resolve) => call.on(P.CALL_STATUS.FINISH, resolve));
+  await new Promise((resolve, reject) => {
+    call.on(P.CALL_STATUS.ESTABLISHED, resolve);
+    call.on(P.CALL_STATUS.FAILED, () => reject(new Error('FAILED ' + JSON.stringify(call.getInfo()))));
+    call.call();
+  });
+  const received = async () => {
+    let n = 0;
+    (await call.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') n += s.packetsReceived ?? 0; });
+    return n;
+  };
+  const deadline = Date.now() + 10000;
+  let heard = 0;
+  while ((heard = await received()) < 50) {
+    if (Date.now() > deadline) throw new Error('no echo heard: ' + heard + ' packets');
+    await new Promise((r) => requestAnimationFrame(r));
+  }
+  call.hangup();
+  await ended;
+  return heard;
+})()`;
+
+/** Parses the sample lines of a Prometheus text exposition into `name{labels}` → value. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (m?.[1] && m[2]) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}
+
+test(
+  '/metrics: a call makes the media packet counters of both legs, both directions, non-zero',
+  { timeout: 60_000 },
+  (t) =>
+    withArtifacts(t, async (artifacts) => {
+      ensureSdkBuilt();
+      const sipp = await startSipp(artifacts, { scenario: ECHO_UAS, name: 'sipp-echo', extraArgs: ['-rtp_echo'] });
+      artifacts.defer(() => sipp.stop());
+      const media = await freeUdpRange(100);
+      const server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
+      artifacts.defer(async () => {
+        assert.equal(await server.stop(), 0);
+      });
+      const before = samples(await (await fetch(new URL('/metrics', server.url))).text());
+      for (const leg of ['webrtc', 'rtp']) {
+        assert.equal(before.get(`parley_media_packets_received_total{leg="${leg}"}`), 0, `${leg} received before`);
+        assert.equal(before.get(`parley_media_packets_sent_total{leg="${leg}"}`), 0, `${leg} sent before`);
+      }
+      const browser = await launchBrowser(artifacts, 'chromium');
+      artifacts.defer(() => browser.close());
+      await browser.page.goto(server.url.href);
+      const heard = await browser.page.evaluate<number>(CALL_AND_HEAR_ECHO(`sip:echo@${sipp.address}`));
+      assert.ok(heard >= 50, 'the browser heard its audio echoed');
+      assert.equal((await sipp.result).exitCode, 0, 'sipp got its BYE');
+
+      const after = samples(await (await fetch(new URL('/metrics', server.url))).text());
+      const get = (name: string) => after.get(name) ?? Number.NaN;
+      writeFileSync(artifacts.path('metrics-after.txt'), [...after].map(([k, v]) => `${k} ${v}`).join('\n'));
+      // Browser → SIP: received on the WebRTC leg, sent on the RTP leg; and the echo back the other way.
+      assert.ok(get('parley_media_packets_received_total{leg="webrtc"}') >= 50, 'packets from the browser');
+      assert.ok(get('parley_media_packets_sent_total{leg="rtp"}') >= 50, 'packets to the SIP device');
+      assert.ok(get('parley_media_packets_received_total{leg="rtp"}') >= 50, 'packets from the SIP device');
+      assert.ok(get('parley_media_packets_sent_total{leg="webrtc"}') >= 50, 'packets to the browser');
+      assert.ok(get('parley_media_packets_forwarded_total') >= 100);
+      for (const leg of ['webrtc', 'rtp']) {
+        assert.ok(get(`parley_media_packets_lost_total{leg="${leg}"}`) >= 0, `loss is reported for the ${leg} leg`);
+      }
+      assert.equal(get('parley_media_sessions'), 0, 'the media session closed with the call');
+      assert.equal(get('parley_calls_ended_total{status="FINISH"}'), 1);
+    }),
+);
