@@ -13,7 +13,7 @@ import {
 } from './account-form.js';
 import { Devices } from './devices.js';
 import { CallTimer, LevelMeter, Ringer } from './media-widgets.js';
-import { showQuality } from './quality.js';
+import { clearQuality, showQuality } from './quality.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -43,6 +43,11 @@ const ui = {
   dtmfType: $<HTMLSelectElement>('dtmfType'),
   volume: $<HTMLInputElement>('volume'),
   localVideo: $<HTMLVideoElement>('localVideo'),
+  accountFields: $('accountFields'),
+  accountSummary: $('accountSummary'),
+  callPeer: $('callPeer'),
+  callNote: $('callNote'),
+  videos: $('videos'),
   remoteVideo: $<HTMLVideoElement>('remoteVideo'),
 };
 
@@ -61,19 +66,49 @@ const calls: Call[] = [];
 let current: Call | undefined;
 let incoming: Call | undefined;
 let qualityTimer: ReturnType<typeof setInterval> | undefined;
+/** Calls answered or placed with the camera on: told when the other side takes audio only. */
+const wantedVideo = new WeakSet<Call>();
 
 const ENDED = new Set<string>([CALL_STATUS.FINISH, CALL_STATUS.FAILED, CALL_STATUS.BUSY]);
 const isLive = (c: Call) => !ENDED.has(c.status());
 
+/** The session status in words a person can act on, with the SIP reason when there is one. */
+function connectionText(status: string, why: string): string {
+  const { sipLogin, sipDomain } = readAccount();
+  switch (status) {
+    case SESSION_STATUS.PENDING:
+    case SESSION_STATUS.CONNECTED:
+      return `Connecting as ${sipLogin}@${sipDomain}…`;
+    case SESSION_STATUS.REGISTERED:
+      return `Registered as ${sipLogin}@${sipDomain}: ready to call and be called.`;
+    case SESSION_STATUS.ESTABLISHED:
+      return `Connected as ${sipLogin}@${sipDomain} without registration: outgoing calls only.`;
+    case SESSION_STATUS.FAILED:
+      return /^40[13]\b/.test(why)
+        ? `Registration refused: ${why}. Check the login, authentication name and password.`
+        : `Failed: ${why || 'no reason given'}.`;
+    default:
+      return why;
+  }
+}
+
 function setConnection(status: string, info = ''): void {
   ui.connectionStatus.textContent = status;
   ui.connectionStatus.dataset.state = status;
-  ui.connectionInfo.textContent = info;
+  ui.connectionInfo.textContent = connectionText(status, info);
+  ui.connectionInfo.classList.toggle('error', status === SESSION_STATUS.FAILED);
   const ready = status === SESSION_STATUS.REGISTERED || status === SESSION_STATUS.ESTABLISHED;
   ui.callBtn.disabled = !ready;
   ui.videoCallBtn.disabled = !ready;
   const open = session !== undefined && status !== SESSION_STATUS.DISCONNECTED && status !== SESSION_STATUS.FAILED;
   ui.connectBtn.textContent = open ? 'Disconnect' : 'Connect';
+  ui.connectBtn.classList.toggle('primary', !open);
+  // While a session is open its account cannot change: the form folds to one line (and the keypad comes
+  // into view on a phone).
+  ui.accountFields.hidden = open;
+  ui.accountSummary.hidden = !open;
+  const { sipLogin, sipDomain } = readAccount();
+  ui.accountSummary.textContent = open ? `${sipLogin}@${sipDomain}` : '';
 }
 
 function failureText(call: Call): string {
@@ -82,9 +117,24 @@ function failureText(call: Call): string {
   return [info.sipStatus, info.sipReason].filter((x) => x !== undefined && x !== '').join(' ');
 }
 
+/** The video box and the audio-only note, which follow the remote tracks as well as the status. */
+function renderMedia(): void {
+  const c = current;
+  ui.videos.hidden = !(c && isLive(c) && showsVideo(c));
+  const answered = c?.status() === CALL_STATUS.ESTABLISHED || c?.status() === CALL_STATUS.HOLD;
+  note(
+    c && answered && wantedVideo.has(c) && !showsVideo(c)
+      ? 'Audio only: the other side has no video, so your camera is not sent.'
+      : '',
+  );
+}
+
 function render(): void {
   const c = current;
   ui.callStatus.textContent = c ? c.status() : '';
+  ui.callPeer.textContent = c ? peerName(c) : 'No call';
+  // Video only where the call has it: an audio call shows no empty black box.
+  renderMedia();
   const live = c !== undefined && isLive(c);
   ui.hangupBtn.disabled = !live;
   const inCall = c !== undefined && (c.status() === CALL_STATUS.ESTABLISHED || c.status() === CALL_STATUS.HOLD);
@@ -95,7 +145,9 @@ function render(): void {
   ui.transferBtn.disabled = !inCall;
   // Attended transfer: any other live call can be the target.
   const others = calls.filter((o) => o !== c && isLive(o));
+  const picked = ui.transferReplaces.value;
   ui.transferReplaces.replaceChildren(new Option('blind', ''), ...others.map((o) => new Option(describe(o), o.id())));
+  if (others.some((o) => o.id() === picked)) ui.transferReplaces.value = picked;
   ui.callList.replaceChildren(
     ...calls.filter(isLive).map((o) => {
       const li = document.createElement('li');
@@ -114,9 +166,25 @@ function render(): void {
   );
 }
 
+/**
+ * Whether the call has a picture to show: asked for video, and once answered, video from the other side
+ * (an audio-only answer or offer leaves the camera unsent, so a preview would mislead).
+ */
+function showsVideo(c: Call): boolean {
+  if (!c.hasVideo()) return false;
+  const answered = c.status() === CALL_STATUS.ESTABLISHED || c.status() === CALL_STATUS.HOLD;
+  return !answered || (c.getRemoteMediaStream()?.getVideoTracks().length ?? 0) > 0;
+}
+
+/** Who is at the other end: the callee of an outgoing call, the caller (and their name) of an incoming one. */
+function peerName(c: Call): string {
+  if (!c.isIncoming()) return c.callee();
+  const name = c.visibleName();
+  return name && name !== c.caller() ? `${name} (${c.caller()})` : c.caller();
+}
+
 function describe(c: Call): string {
-  const peer = c.isIncoming?.() ? c.caller() : c.callee();
-  return `${c.visibleName() || peer} · ${c.status()}`;
+  return `${peerName(c)} · ${c.status()}`;
 }
 
 async function switchTo(next: Call): Promise<void> {
@@ -149,9 +217,16 @@ function track(call: Call): Call {
   return call;
 }
 
+function note(text: string): void {
+  ui.callNote.textContent = text;
+  ui.callNote.hidden = text === '';
+}
+
 function endCurrent(call: Call): void {
   timer.stop();
   stopQuality();
+  clearQuality();
+  note('');
   localMeter.detach();
   remoteMeter.detach();
   const next = calls.find((o) => o !== call && isLive(o));
@@ -161,13 +236,14 @@ function endCurrent(call: Call): void {
 function startQuality(call: Call): void {
   stopQuality();
   const tick = () => {
+    renderMedia(); // remote tracks may arrive after ESTABLISHED: the video box follows them
     call
       .getStats()
       .then(showQuality)
       .catch((e: unknown) => console.warn('parley phone: getStats failed', e));
   };
   tick();
-  qualityTimer = setInterval(tick, 2000);
+  qualityTimer = setInterval(tick, 1000);
 }
 
 function stopQuality(): void {
@@ -226,7 +302,7 @@ function connect(): void {
   s.on(SESSION_STATUS.INCOMING_CALL, (call: Call) => {
     track(call);
     incoming = call;
-    ui.incomingCaller.textContent = `${call.visibleName() || call.caller()} (${call.caller()})`;
+    ui.incomingCaller.textContent = peerName(call);
     ui.incomingPanel.hidden = false;
     ringer.start();
     render();
@@ -261,6 +337,7 @@ async function startCall(video: boolean): Promise<void> {
   }
   if (prev && prev.status() === CALL_STATUS.ESTABLISHED) await prev.hold();
   current = track(call);
+  if (video) wantedVideo.add(call);
   ui.callInfo.textContent = '';
   timer.reset();
   render();
@@ -276,6 +353,7 @@ async function answer(video: boolean): Promise<void> {
   if (prev && prev !== call && prev.status() === CALL_STATUS.ESTABLISHED) await prev.hold();
   current = call;
   timer.reset();
+  if (video) wantedVideo.add(call);
   call.answer({
     localVideoDisplay: ui.localVideo,
     remoteVideoDisplay: ui.remoteVideo,

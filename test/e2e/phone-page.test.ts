@@ -112,6 +112,9 @@ for (const [kind, user] of [
           const heard = await detectToneInPage(browser.page, REMOTE_STREAM, BOB_HZ);
           assert.ok(heard.present, `the page plays baresip's ${BOB_HZ} Hz: ${JSON.stringify(heard)}`);
           await phone.waitFor("/\\d:\\d\\d/.test(document.getElementById('callTimer').textContent)");
+          await phone.waitFor("/PCMU|PCMA/.test(document.getElementById('qCodec').textContent)", 5000);
+          assert.equal(await phone.text('callPeer'), '1002');
+          assert.equal(await phone.attr('videos', 'hidden'), '', 'an audio call shows no video box');
           await phone.screenshots('in-call-audio');
 
           since = bob.events.length;
@@ -180,15 +183,66 @@ for (const [kind, user] of [
           const heard = await detectToneInPage(browser.page, REMOTE_STREAM, BOB_HZ);
           assert.ok(heard.present, `the page plays baresip's ${BOB_HZ} Hz: ${JSON.stringify(heard)}`);
           // baresip-core has no video codec: its offer is audio only, so no video goes either way. The
-          // page shows its own camera and says the call is audio only.
-          await phone.waitFor("document.getElementById('localVideo').videoWidth > 0");
+          // page says so instead of showing a camera preview that nobody receives.
+          await phone.waitFor("/audio only/i.test(document.getElementById('callNote').textContent)", 5000);
           await phone.waitFor("document.getElementById('qVideo').textContent.trim() !== '–'");
-          assert.match(await phone.text('qVideo'), /none/i);
+          assert.equal(await phone.text('qVideo'), 'none (audio only)');
           await phone.screenshots('in-call-answered-video');
           await bob.hangup();
           await phone.waitForText('callStatus', 'FINISH');
         },
       ),
     );
+
+    test(
+      'a video call to another SDK session: remote frames play in #remoteVideo, the local camera in #localVideo',
+      {
+        // Reported: Firefox answering a video offer from Parley ends at once with MEDIA_ICE_FAILED
+        // ("ICE or DTLS failed toward the browser", 2 ms after its answer reached the server).
+        skip: kind === 'firefox' ? 'Firefox as the answerer of a video call fails in the media plane' : false,
+      },
+      guard(
+        () => rig,
+        async () => {
+          const peer = user === '1001' ? '1004' : '1001';
+          await phone.open(rig.server.url.href);
+          await phone.register(rig.kamailio, user);
+          await browser.page.evaluate(VIDEO_PEER(peer, rig.kamailio.domain));
+          await phone.fill({ callee: peer });
+          await phone.clickId('videoCallBtn');
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          await phone.waitFor('window.peerCall?.status() === "ESTABLISHED"');
+          // Frames decoded: the element knows the picture's size and its clock moves.
+          await phone.waitFor("document.getElementById('remoteVideo').videoWidth > 0", 10_000);
+          const t0 = await browser.page.evaluate<number>("document.getElementById('remoteVideo').currentTime");
+          await phone.waitFor(`document.getElementById('remoteVideo').currentTime > ${t0 + 0.5}`, 10_000);
+          await phone.waitFor("document.getElementById('localVideo').videoWidth > 0");
+          await phone.waitFor("/received \\d+×\\d+/.test(document.getElementById('qVideo').textContent)", 10_000);
+          assert.match(await phone.text('qVideo'), /^sent \d+×\d+ · received \d+×\d+$/);
+          await phone.waitFor("!document.getElementById('videos').hidden", 5000);
+          await phone.screenshots('in-call-video');
+          await phone.clickId('hangupBtn');
+          await phone.waitForText('callStatus', 'FINISH');
+          await phone.waitFor('window.peerCall.status() === "FINISH"');
+          await browser.page.evaluate('window.peerSession.disconnect()');
+        },
+      ),
+    );
   });
 }
+
+/** A second SDK session in the same page, registered as `login`, that answers every call with video. */
+const VIDEO_PEER = (login: string, domain: string) => `(async () => {
+  const P = await import('/sdk/parley.mjs');
+  const s = P.createSession({ sipOptions: { login: '${login}', password: 'pw${login}', domain: '${domain}' } });
+  window.peerSession = s;
+  s.on(P.SESSION_STATUS.INCOMING_CALL, (call) => {
+    window.peerCall = call;
+    const off = document.createElement('div'); // its media plays nowhere on the page
+    call.answer({ constraints: { audio: true, video: true }, remoteVideoDisplay: off, localVideoDisplay: off });
+  });
+  await new Promise((resolve, reject) => {
+    s.on(P.SESSION_STATUS.REGISTERED, resolve);
+    s.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('peer FAILED ' + JSON.stringify(i))));
+  });
+})()`;

@@ -87,7 +87,10 @@ export async function startPhoneRig(name: string): Promise<PhoneRig> {
     rig.carol = phone('1003', CAROL_HZ);
     await Promise.all([rig.bob.start(), rig.carol.start()]);
     const media = await freeUdpRange(200);
-    rig.server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
+    rig.server = await startServerProcess({
+      PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
+      PARLEY_LOG_LEVEL: 'debug',
+    });
     artifacts.defer(async () => {
       assert.equal(await rig.server.stop(), 0);
     });
