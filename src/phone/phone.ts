@@ -135,8 +135,8 @@ function render(): void {
   ui.callPeer.textContent = c ? peerName(c) : 'No call';
   // Video only where the call has it: an audio call shows no empty black box.
   renderMedia();
-  const live = c !== undefined && isLive(c);
-  ui.hangupBtn.disabled = !live;
+  const currentLive = c !== undefined && isLive(c);
+  ui.hangupBtn.disabled = !currentLive;
   const inCall = c !== undefined && (c.status() === CALL_STATUS.ESTABLISHED || c.status() === CALL_STATUS.HOLD);
   ui.holdBtn.disabled = !inCall;
   ui.holdBtn.textContent = c?.status() === CALL_STATUS.HOLD ? 'Unhold' : 'Hold';
@@ -148,16 +148,21 @@ function render(): void {
   const picked = ui.transferReplaces.value;
   ui.transferReplaces.replaceChildren(new Option('blind', ''), ...others.map((o) => new Option(describe(o), o.id())));
   if (others.some((o) => o.id() === picked)) ui.transferReplaces.value = picked;
+  // The list is for call waiting: with one call the status line says it all.
+  const live = calls.filter(isLive);
+  ui.callList.hidden = live.length < 2;
   ui.callList.replaceChildren(
-    ...calls.filter(isLive).map((o) => {
+    ...live.map((o) => {
       const li = document.createElement('li');
       if (o === c) li.setAttribute('aria-current', 'true');
       const who = document.createElement('span');
       who.textContent = describe(o);
       const pick = document.createElement('button');
       pick.type = 'button';
-      pick.textContent = o === c ? 'current' : 'switch';
-      pick.disabled = o === c;
+      // Only an answered call can be switched to; a ringing one is answered from the incoming panel.
+      const answered = o.status() === CALL_STATUS.ESTABLISHED || o.status() === CALL_STATUS.HOLD;
+      pick.textContent = o === c ? 'current' : answered ? 'switch' : 'ringing';
+      pick.disabled = o === c || !answered;
       pick.setAttribute('aria-label', `Switch to call with ${describe(o)}`);
       pick.addEventListener('click', () => switchTo(o));
       li.append(who, pick);
@@ -421,6 +426,22 @@ for (const key of document.querySelectorAll<HTMLButtonElement>('[data-dtmf]')) {
     else ui.callee.value += digit;
   });
 }
+// Keyboard: Enter in the callee field calls; digits, * and # typed anywhere but a field press the keypad.
+ui.callee.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter' && !ui.callBtn.disabled) {
+    ev.preventDefault();
+    void startCall(false);
+  }
+});
+document.addEventListener('keydown', (ev) => {
+  const target = ev.target as HTMLElement | null;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || target?.closest('input, select, textarea')) return;
+  const key = document.querySelector<HTMLButtonElement>(`[data-dtmf="${CSS.escape(ev.key)}"]`);
+  if (key) {
+    ev.preventDefault();
+    key.click();
+  }
+});
 ui.volume.addEventListener('input', () => {
   ui.remoteVideo.volume = Number(ui.volume.value);
   for (const el of document.querySelectorAll<HTMLMediaElement>('audio')) el.volume = Number(ui.volume.value);
