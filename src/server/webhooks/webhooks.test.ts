@@ -174,6 +174,30 @@ describe('webhooks: connect and call decisions', () => {
     );
   });
 
+  test('call: a browser that hangs up while the backend decides places nothing', async () => {
+    let release: () => void = () => undefined;
+    const decided = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const hooks = await backend((r, res) => {
+      if (r.body.type === 'call') void decided.then(() => json(res, 200, {}));
+      else json(res, 204);
+    });
+    const t = session(hooks.url);
+    await t.session.receive({ type: 'connect', sipOptions: { login: '1001', password: 'x', domain: '127.0.0.1' } });
+    await t.status('REGISTERED');
+    const account = t.sip.accounts.items[0] as FakeSipAccount;
+    const starting = t.session.receive({ type: 'call.start', callId: 'c1', callee: '1002', sdp: 'browser-offer' });
+    await hooks.received.waitFor((r) => r.body.type === 'call', 'call webhook');
+    await t.session.receive({ type: 'call.hangup', id: 'h1', callId: 'c1' });
+    release();
+    await starting;
+    const finish = await t.out.waitFor((m) => m.type === 'call.status' && m.callId === 'c1', 'the call ends');
+    assert.equal(finish.type === 'call.status' && finish.status, 'FINISH');
+    assert.equal(account.invites.items.length, 0, 'no INVITE after the browser hung up');
+    assert.equal(t.out.items.filter((m) => m.type === 'error').length, 0, 'the hangup was not an error');
+  });
+
   test('a backend that does not answer in time, or cannot be reached, gets the failure policy', async () => {
     const slow = await backend(() => undefined); // never answers
     const denied = session(slow.url, { timeoutMs: 150 });
