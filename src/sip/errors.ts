@@ -30,7 +30,10 @@ export type SipErrorCode =
   | 'SIP_AUTH_FAILED'
   | 'SIP_DIALOG_NOT_FOUND'
   | 'SIP_REQUEST_PENDING'
-  | 'SIP_CLOSED';
+  | 'SIP_CLOSED'
+  // shared endpoint (many user agents on one listener)
+  | 'SIP_CONTACT_IN_USE'
+  | 'SIP_TRANSPORT_UNAVAILABLE';
 
 export class SipError extends Error {
   readonly code: SipErrorCode;

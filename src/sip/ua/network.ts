@@ -22,8 +22,11 @@ export interface ServerTransactionPort {
 export type IncomingRequestHandler = (request: SipRequest, tx: ServerTransactionPort | undefined) => void;
 
 export interface UaNetwork {
-  /** Where this UA is reachable, for Contact (RFC 3261 §8.1.1.8). */
-  readonly contact: { host: string; port: number; transport: 'UDP' | 'TCP' | 'TLS' };
+  /**
+   * Where this UA is reachable, for Contact (RFC 3261 §8.1.1.8). `user`, when given, is the Contact's user
+   * part (a shared endpoint gives each UA its own, to route requests by Request-URI); else the UA's login.
+   */
+  readonly contact: { host: string; port: number; transport: 'UDP' | 'TCP' | 'TLS'; user?: string };
   /**
    * Sends `request` in a new client transaction (INVITE or non-INVITE by its method). The layer prepends the
    * top Via with a new branch to `request` itself, unless it already has one (a CANCEL carries its INVITE's
@@ -34,4 +37,10 @@ export interface UaNetwork {
   sendAck(ack: SipRequest): void;
   /** Installs the UA's handler of incoming requests. */
   onRequest(handler: IncomingRequestHandler): void;
+  /** A dialog of this UA now exists (key of `dialogKey`): a shared endpoint routes its requests here. */
+  dialogOpened?(key: string): void;
+  /** That dialog ended. */
+  dialogClosed?(key: string): void;
+  /** The UA is closed and will not use the network again. */
+  release?(): void;
 }

@@ -103,7 +103,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
           : new DigestClient({ username: o.authenticationName ?? o.user, password: o.password }),
       from: `${display}<${aor}>`,
       aor,
-      contact: `<sip:${escapeUser(o.user)}@${host}:${c.port}${transport}>`,
+      contact: `<sip:${escapeUser(c.user ?? o.user)}@${host}:${c.port}${transport}>`,
       routes: o.outboundProxy === undefined ? [] : [`<${withLr(o.outboundProxy)}>`],
       userAgent: o.userAgent ?? 'Parley',
     };
@@ -209,13 +209,21 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     this.stopKeepAlive();
     for (const inv of [...this.pending.values()]) inv.reject(480);
     for (const call of [...this.outgoing]) call.cancel();
-    await Promise.all([...this.sessions.values()].map((s) => s.bye()));
-    await this.registration.close();
+    try {
+      await Promise.all([...this.sessions.values()].map((s) => s.bye()));
+      await this.registration.close();
+    } finally {
+      this.ctx.network.release?.();
+    }
   }
 
   private track(key: string, s: Session): void {
     this.sessions.set(key, s);
-    s.on('terminated', () => this.sessions.delete(key));
+    this.ctx.network.dialogOpened?.(key);
+    s.on('terminated', () => {
+      this.sessions.delete(key);
+      this.ctx.network.dialogClosed?.(key);
+    });
   }
 
   private receiveRequest(req: SipRequest, tx: ServerTransactionPort | undefined): void {
