@@ -174,6 +174,8 @@ describe('REST API: calls a browser started', () => {
     await b.session.receive({ type: 'call.start', callId: 'c1', callee: '1002', sdp: 'browser-offer' });
     const invite = await b.account.invites.waitFor(() => true, 'INVITE');
 
+    const ringing = await t.post('/call/inject_sound', { callId: 'c1', sound: { file: 'hello.wav' } });
+    assert.deepEqual([ringing.status, ringing.body.error.code], [409, 'REST_CALL_STATE']);
     const early = await t.post('/call/hold', { callId: 'c1' });
     assert.deepEqual([early.status, early.body.error.code, early.body.error.field], [409, 'REST_CALL_STATE', 'callId']);
 

@@ -86,7 +86,8 @@ export class ServerCalls implements ServerCallsApi {
       throw new RestError('REST_INVALID_BODY', 'toward: a call from the server has no browser', { field: 'toward' });
     }
     const media = located.call.media;
-    if (located.call.ended || !media) {
+    // Sounds need negotiated media: an answered call, or early media flowing.
+    if (!['ESTABLISHED', 'HOLD', 'RING_MEDIA'].includes(located.call.status) || !media) {
       throw new RestError('REST_CALL_STATE', `callId: the call is ${located.call.status}`, { field: 'callId' });
     }
     const loaded = await this.#deps.sounds.load(sound, 'sound.file');
