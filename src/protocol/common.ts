@@ -1,34 +1,9 @@
-// Building blocks of the WebSocket protocol's schemas, and the status names shared with the SDK.
+// Building blocks of the WebSocket protocol's schemas; the status names shared with the SDK are in status.ts.
 import { type Static, Type } from '@sinclair/typebox';
 
-/** The states of a session as the SDK reports them (the reference document's SESSION_STATUS). */
-export const SESSION_STATUS = {
-  PENDING: 'PENDING',
-  CONNECTED: 'CONNECTED',
-  ESTABLISHED: 'ESTABLISHED',
-  REGISTERED: 'REGISTERED',
-  UNREGISTERED: 'UNREGISTERED',
-  DISCONNECTED: 'DISCONNECTED',
-  FAILED: 'FAILED',
-  INCOMING_CALL: 'INCOMING_CALL',
-} as const;
-export type SessionStatus = keyof typeof SESSION_STATUS;
+import { CALL_STATUS, SESSION_STATUS } from './status.js';
 
-/** The states of a call (the reference document's CALL_STATUS); see src/server/call/call-status.ts. */
-export const CALL_STATUS = {
-  NEW: 'NEW',
-  PENDING: 'PENDING',
-  TRYING: 'TRYING',
-  RING: 'RING',
-  RING_MEDIA: 'RING_MEDIA',
-  SESSION_PROGRESS: 'SESSION_PROGRESS',
-  BUSY: 'BUSY',
-  ESTABLISHED: 'ESTABLISHED',
-  HOLD: 'HOLD',
-  FINISH: 'FINISH',
-  FAILED: 'FAILED',
-} as const;
-export type CallStatus = keyof typeof CALL_STATUS;
+export { CALL_STATUS, type CallStatus, SESSION_STATUS, type SessionStatus } from './status.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 

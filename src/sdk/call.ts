@@ -1,11 +1,12 @@
 // A call as the page sees it: the browser's RTCPeerConnection and the call's signalling on the session's
 // WebSocket. ICE candidates go to the server as they are found (RFC 8838 trickle): the offer leaves at once,
 // nothing waits for gathering to complete. Mute is track.enabled (no renegotiation).
-import { CALL_STATUS, type CallStatus, type DtmfType, type SipHeaders } from '../protocol/common.js';
 import type { ServerMessage } from '../protocol/server-messages.js';
+import { CALL_STATUS, type CallStatus } from '../protocol/status.js';
 import { Emitter, type Handler } from './emitter.js';
 import { invalid, ParleyError } from './errors.js';
 import { MediaDisplay } from './media-display.js';
+import type { DtmfType, SipHeaders } from './public-types.js';
 import type { Signalling } from './signalling.js';
 
 export interface MediaOptions {
@@ -45,7 +46,7 @@ export const CALL_EVENT = {
 export type CallEvent = keyof typeof CALL_EVENT;
 const FINAL: ReadonlySet<CallStatus> = new Set(['FINISH', 'FAILED', 'BUSY']);
 
-/** What the Session gives a Call: its socket, and a way to forget it when it ends. */
+/** @internal What the Session gives a Call: its socket, and a way to forget it when it ends. */
 export interface CallHost {
   readonly signalling: Signalling | undefined;
   callEnded(call: Call): void;

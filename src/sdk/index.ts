@@ -3,7 +3,7 @@
 //
 //   const session = Parley.createSession({ urlServer, sipOptions: { login, password, domain } })
 //     .on(SESSION_STATUS.REGISTERED, () => session.createCall({ callee: '1002', remoteVideoDisplay }).call());
-export { CALL_STATUS, type CallStatus, type DtmfType, SESSION_STATUS, type SessionStatus } from '../protocol/common.js';
+export { CALL_STATUS, type CallStatus, SESSION_STATUS, type SessionStatus } from '../protocol/status.js';
 export {
   CALL_EVENT,
   Call,
@@ -14,6 +14,7 @@ export {
   type MediaOptions,
 } from './call.js';
 export { ParleyError, type ParleyErrorCode } from './errors.js';
+export type { DtmfType, SipHeaders, SipOptions, Transport } from './public-types.js';
 export { Session, type SessionInfo, type SessionOptions } from './session.js';
 
 import { Session, type SessionOptions } from './session.js';

@@ -3,14 +3,14 @@
 //   PENDING ──socket open──▶ CONNECTED ──▶ ESTABLISHED ──▶ REGISTERED
 //      └── no server / timeout ──▶ FAILED      └── registration refused ──▶ FAILED (sipStatus, sipReason)
 //   any ── disconnect() / socket closed ──▶ DISCONNECTED
-import type { SipOptions } from '../protocol/client-messages.js';
-import { SESSION_STATUS, type SessionStatus } from '../protocol/common.js';
 import type { ServerMessage } from '../protocol/server-messages.js';
 import { calleeProblem, isSipHostPort, sipUserProblem } from '../protocol/sip-grammar.js';
-import { Call, type CallHost, type CallOptions } from './call.js';
+import { SESSION_STATUS, type SessionStatus } from '../protocol/status.js';
+import { Call, type CallOptions } from './call.js';
 import { Emitter, type Handler } from './emitter.js';
 import { invalid, ParleyError } from './errors.js';
 import { randomId } from './ids.js';
+import type { SipOptions } from './public-types.js';
 import { Signalling } from './signalling.js';
 
 export interface SessionOptions {
@@ -33,7 +33,8 @@ export interface SessionInfo {
 
 const TRANSPORTS = ['udp', 'tcp', 'tls'];
 
-export class Session implements CallHost {
+// Session is a CallHost (structurally: CallHost is internal, left out of the public declarations).
+export class Session {
   readonly #events = new Emitter();
   readonly #calls = new Map<string, Call>();
   readonly #url: string;

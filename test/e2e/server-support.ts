@@ -29,7 +29,12 @@ function newest(dir: string): number {
 /** The SDK bundle the server serves, rebuilt when it is missing or older than its sources. */
 export function ensureSdkBuilt(): void {
   const bundle = join(ROOT, 'dist', 'sdk', 'parley.mjs');
-  const sources = Math.max(newest(join(ROOT, 'src', 'sdk')), newest(join(ROOT, 'src', 'protocol')));
+  const sources = Math.max(
+    newest(join(ROOT, 'src', 'sdk')),
+    newest(join(ROOT, 'src', 'protocol')),
+    statSync(join(ROOT, 'scripts', 'build-sdk.mjs')).mtimeMs,
+    statSync(join(ROOT, 'scripts', 'bundle-dts.mjs')).mtimeMs,
+  );
   if (existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-sdk.mjs')], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('scripts/build-sdk.mjs failed');
