@@ -76,6 +76,7 @@ describe('REST API on a call a browser started (Chromium)', { timeout: 150_000 }
         const media = await freeUdpRange(200);
         const server = await startServerProcess({
           PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
+          PARLEY_SIP_PORT: '0',
           PARLEY_API_KEY: API_KEY,
           PARLEY_SOUNDS_DIR: sounds,
           PARLEY_LOG_LEVEL: 'debug',

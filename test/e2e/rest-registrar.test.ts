@@ -62,6 +62,7 @@ test(
         PARLEY_REGISTRAR_PORT: String(port),
         PARLEY_REGISTRAR_USERS: '1001:pw1001,1002:pw1002',
         PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
+        PARLEY_SIP_PORT: '0',
         PARLEY_SOUNDS_DIR: sounds,
         PARLEY_WEBHOOK_URL: `http://127.0.0.1:${(backend.address() as AddressInfo).port}/hooks`,
         PARLEY_WEBHOOK_SECRET: SECRET,

@@ -62,6 +62,7 @@ describe('REST API: calls from the server to baresip through Kamailio', { timeou
         const media = await freeUdpRange(100);
         const server = await startServerProcess({
           PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
+          PARLEY_SIP_PORT: '0',
           PARLEY_API_KEY: API_KEY,
           PARLEY_SOUNDS_DIR: sounds,
           PARLEY_LOG_LEVEL: 'debug',
@@ -135,6 +136,7 @@ describe('REST API: calls from the server to baresip through Kamailio', { timeou
         const media = await freeUdpRange(20);
         const server = await startServerProcess({
           PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
+          PARLEY_SIP_PORT: '0',
           PARLEY_API_KEY: API_KEY,
         });
         artifacts.defer(async () => {

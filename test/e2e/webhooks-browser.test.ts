@@ -138,6 +138,7 @@ describe('webhooks with a browser, Kamailio and baresip (Chromium)', { timeout: 
         const media = await freeUdpRange(100);
         const server = await startServerProcess({
           PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
+          PARLEY_SIP_PORT: '0',
           PARLEY_WEBHOOK_URL: backend.url,
           PARLEY_WEBHOOK_SECRET: SECRET,
           PARLEY_WEBHOOK_TIMEOUT_MS: '3000',
