@@ -117,9 +117,24 @@ function failureText(call: Call): string {
   return [info.sipStatus, info.sipReason].filter((x) => x !== undefined && x !== '').join(' ');
 }
 
-/** The video box and the audio-only note, which follow the remote tracks as well as the status. */
+/** Plays `stream` in a media element unless it already does. */
+function show(el: HTMLMediaElement, stream: MediaStream | null): void {
+  if (el.srcObject === stream) return;
+  el.srcObject = stream;
+  if (stream) el.play().catch((e: unknown) => console.warn('parley phone: media element did not start playing', e));
+}
+
+/**
+ * The video box and the audio-only note, which follow the remote tracks as well as the status. With call
+ * waiting the SDK has put the latest call's streams into the page's one pair of elements: they must always
+ * play the current call (the other calls are on hold), so they are set here.
+ */
 function renderMedia(): void {
   const c = current;
+  const playing = c && isLive(c) ? c : undefined;
+  show(ui.remoteVideo, playing?.getRemoteMediaStream() ?? null);
+  const local = playing?.getLocalMediaStream();
+  show(ui.localVideo, local && local.getVideoTracks().length > 0 ? local : null);
   ui.videos.hidden = !(c && isLive(c) && showsVideo(c));
   const answered = c?.status() === CALL_STATUS.ESTABLISHED || c?.status() === CALL_STATUS.HOLD;
   note(
@@ -141,7 +156,7 @@ function render(): void {
   ui.holdBtn.disabled = !inCall;
   ui.holdBtn.textContent = c?.status() === CALL_STATUS.HOLD ? 'Unhold' : 'Hold';
   ui.muteAudioBtn.disabled = !inCall;
-  ui.muteVideoBtn.disabled = !inCall || !c?.hasVideo();
+  ui.muteVideoBtn.disabled = !inCall || !c || !showsVideo(c);
   ui.transferBtn.disabled = !inCall;
   // Attended transfer: any other live call can be the target.
   const others = calls.filter((o) => o !== c && isLive(o));

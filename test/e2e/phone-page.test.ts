@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BaresipEvents, type BrowserSession, detectToneInPage, launchBrowser } from '../harness/index.js';
-import { BOB_HZ, guard, PhonePage, type PhoneRig, startPhoneRig } from './phone-support.js';
+import { BOB_HZ, CAROL_HZ, guard, PhonePage, type PhoneRig, startPhoneRig } from './phone-support.js';
 
 const REMOTE_STREAM = "document.getElementById('remoteVideo').srcObject";
+const INCOMING_SHOWN = "!document.getElementById('incomingPanel').closest('[hidden]')";
 
 let rig: PhoneRig;
 before(async () => {
@@ -172,9 +173,16 @@ for (const [kind, user] of [
           const { bob, kamailio } = rig;
           await phone.open(rig.server.url.href);
           await phone.register(kamailio, user);
-          const since = bob.events.length;
+          let since = bob.events.length;
           await bob.dial(kamailio.aor(user));
-          await phone.waitFor("!document.getElementById('incomingPanel').closest('[hidden]')");
+          await phone.waitFor(INCOMING_SHOWN);
+          await phone.clickId('declineBtn');
+          await bob.waitFor(BaresipEvents.closed, 10_000, 'declined', since);
+          assert.equal(await phone.attr('incomingPanel', 'hidden'), '');
+
+          since = bob.events.length;
+          await bob.dial(kamailio.aor(user));
+          await phone.waitFor(INCOMING_SHOWN);
           assert.match(await phone.text('incomingCaller'), /1002/);
           await phone.screenshots('incoming');
           await phone.clickId('answerVideoBtn');
@@ -193,6 +201,73 @@ for (const [kind, user] of [
         },
       ),
     );
+
+    test(
+      'call waiting: a second call is shown, answering it holds the first; switching back and hanging up both',
+      guard(
+        () => rig,
+        async () => {
+          const { bob, carol, kamailio } = rig;
+          await phone.open(rig.server.url.href);
+          await phone.register(kamailio, user);
+          const bobSince = bob.events.length;
+          await phone.fill({ callee: '1002' });
+          await phone.clickId('callBtn');
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          await bob.waitFor(BaresipEvents.established, 10_000, 'bob answers', bobSince);
+
+          const carolSince = carol.events.length;
+          await carol.dial(kamailio.aor(user));
+          await phone.waitFor(INCOMING_SHOWN);
+          assert.match(await phone.text('incomingCaller'), /1003/);
+          await phone.screenshots('call-waiting');
+          let logSince = bob.logLineCount;
+          await phone.clickId('answerBtn');
+          await carol.waitFor(BaresipEvents.established, 10_000, 'carol is answered', carolSince);
+          await bob.waitForLog(/^a=(sendonly|inactive)/, 10_000, logSince);
+          await phone.waitFor("document.getElementById('callPeer').textContent === '1003'");
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          assert.deepEqual(await listedCalls(), ['1002 · HOLD', '1003 · ESTABLISHED']);
+          const heardCarol = await toneWithin(CAROL_HZ, 8000);
+          assert.ok(heardCarol.present, `the page plays carol's ${CAROL_HZ} Hz: ${JSON.stringify(heardCarol)}`);
+
+          logSince = bob.logLineCount;
+          await phone.click('#callList button:not([disabled])');
+          await bob.waitForLog(/^a=sendrecv/, 10_000, logSince);
+          await phone.waitFor("document.getElementById('callPeer').textContent === '1002'");
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          assert.deepEqual(await listedCalls(), ['1002 · ESTABLISHED', '1003 · HOLD']);
+          const heardBob = await toneWithin(BOB_HZ, 8000);
+          assert.ok(heardBob.present, `the page plays bob's ${BOB_HZ} Hz again: ${JSON.stringify(heardBob)}`);
+
+          await phone.clickId('hangupBtn');
+          await bob.waitFor(BaresipEvents.closed, 10_000, 'bob hung up', bobSince);
+          // The held call becomes the current one: unhold it, then hang it up.
+          await phone.waitFor("document.getElementById('callPeer').textContent === '1003'");
+          await phone.waitForText('callStatus', 'HOLD');
+          await phone.clickId('holdBtn');
+          await phone.waitForText('callStatus', 'ESTABLISHED');
+          await phone.clickId('hangupBtn');
+          await phone.waitForText('callStatus', 'FINISH');
+          await carol.waitFor(BaresipEvents.closed, 10_000, 'carol hung up', carolSince);
+        },
+      ),
+    );
+
+    /** The calls listed for call waiting, as "peer · STATUS". */
+    const listedCalls = () =>
+      browser.page.evaluate<string[]>(
+        "[...document.querySelectorAll('#callList li span')].map((s) => s.textContent.trim()).sort()",
+      );
+
+    /** Listens in 1.5 s windows until `hz` is heard or `timeoutMs` has passed (a resumed source takes a moment). */
+    const toneWithin = async (hz: number, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await detectToneInPage(browser.page, REMOTE_STREAM, hz);
+        if (r.present || Date.now() > deadline) return r;
+      }
+    };
 
     test(
       'a video call to another SDK session: remote frames play in #remoteVideo, the local camera in #localVideo',
