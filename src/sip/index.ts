@@ -15,6 +15,7 @@ export type { UaNetwork } from './ua/network.js';
 export type { IncomingRefer, ReferProgress } from './ua/refer.js';
 export type { RegistrationFailure } from './ua/registration.js';
 export type { IncomingOffer, InfoReceived, RequestOutcome, Session, TerminatedInfo } from './ua/session.js';
+export type { ListenConfig } from './transport/transport-layer.js';
 export { SipEndpoint, type SipEndpointOptions } from './ua/sip-endpoint.js';
 export { type SipStack, type SipStackOptions, startSipStack } from './ua/sip-stack.js';
 export { destinationOf, StackNetwork, type StackNetworkOptions } from './ua/stack-network.js';

@@ -1,5 +1,6 @@
-// Starts the real Parley server process (src/server/main.ts under tsx) on a free HTTP port for end-to-end
-// tests, and stops it with SIGTERM (the graceful path) in cleanup.
+// Starts the real Parley server process (src/server/main.ts under tsx) on a free HTTP port and a free SIP port
+// (PARLEY_SIP_PORT=0 unless the test sets one) for end-to-end tests, and stops it with SIGTERM (the graceful
+// path) in cleanup.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -43,7 +44,14 @@ export function ensureSdkBuilt(): void {
 export function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PARLEY_HTTP_PORT: '0', PARLEY_REGISTRAR: 'off', PARLEY_LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      PARLEY_HTTP_PORT: '0',
+      PARLEY_SIP_PORT: '0',
+      PARLEY_REGISTRAR: 'off',
+      PARLEY_LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -95,6 +95,10 @@ function crossCheck(config: ParleyConfig, env: ConfigSources['env'], problems: C
     const field = env.PARLEY_REGISTRAR_PORT ? 'PARLEY_REGISTRAR_PORT' : 'PARLEY_SIP_PORT';
     problems.push({ field, message: `the registrar and the gateway cannot both use SIP port ${config.sipPort}` });
   }
+  if ((config.sipTlsCert === undefined) !== (config.sipTlsKey === undefined)) {
+    const field = config.sipTlsCert === undefined ? 'PARLEY_SIP_TLS_CERT' : 'PARLEY_SIP_TLS_KEY';
+    problems.push({ field, message: 'SIP over TLS needs both PARLEY_SIP_TLS_CERT and PARLEY_SIP_TLS_KEY' });
+  }
   const names = new Set<string>();
   for (const u of config.registrarUsers ?? []) {
     if (names.has(u.user))

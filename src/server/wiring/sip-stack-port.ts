@@ -1,11 +1,16 @@
-// SipPort on top of the SIP stack of src/sip: one user agent per browser session's account, each with its own
-// transport on the gateway's SIP host (port chosen by the system), as a softphone per browser would have.
-//
-// DEVIATION: PARLEY_SIP_PORT is not used yet: a shared transport on that port needs the stack to route
-// incoming requests to many user agents (by Request-URI and Contact), which it does not offer yet.
+// SipPort on top of the SIP stack of src/sip: ONE SipEndpoint (the gateway's SIP address, PARLEY_SIP_HOST and
+// PARLEY_SIP_PORT, UDP and TCP, TLS when configured) hosts one user agent per browser session's account. Each
+// UA registers its own Contact (`<login>-<token>@host:port`), so the INVITEs a registrar sends to it reach that
+// session even when two sessions use the same login; see src/sip/ua/user-agent-host.ts.
 import type { Logger } from 'pino';
-import type { InviteClient, InviteServer, Session as SipSession, SipStack, TerminatedInfo } from '../../sip/index.js';
-import { startSipStack } from '../../sip/index.js';
+import type {
+  InviteClient,
+  InviteServer,
+  SipEndpoint,
+  Session as SipSession,
+  TerminatedInfo,
+  UserAgent,
+} from '../../sip/index.js';
 import type {
   SipAccount,
   SipAccountHandlers,
@@ -30,16 +35,16 @@ const failure = (e: unknown, status = 503): SipFailure => ({
 const sdpOf = (body: Buffer): string | undefined => (body.length > 0 ? body.toString('utf8') : undefined);
 
 export class SipStackPort implements SipPort {
-  readonly #host: string;
+  readonly #endpoint: SipEndpoint;
   readonly #log: Logger;
 
-  constructor(opts: { host: string; log: Logger }) {
-    this.#host = opts.host;
+  constructor(opts: { endpoint: SipEndpoint; log: Logger }) {
+    this.#endpoint = opts.endpoint;
     this.#log = opts.log;
   }
 
   createAccount(options: SipAccountOptions, handlers: SipAccountHandlers): SipAccount {
-    return new StackAccount(this.#host, options, handlers, this.#log.child({ sessionId: options.sessionId }));
+    return new StackAccount(this.#endpoint, options, handlers, this.#log.child({ sessionId: options.sessionId }));
   }
 }
 
@@ -54,49 +59,47 @@ function outboundRoute(o: SipAccountOptions): string | undefined {
 }
 
 class StackAccount implements SipAccount {
-  readonly #stack: Promise<SipStack>;
+  /** The account's UA, or why it could not be made (a user name the stack refuses, a transport not served). */
+  readonly #ua: { ok: true; ua: UserAgent } | { ok: false; error: unknown };
   readonly #log: Logger;
   #registered = false;
   #closing: Promise<void> | undefined;
 
-  constructor(host: string, o: SipAccountOptions, handlers: SipAccountHandlers, log: Logger) {
+  constructor(endpoint: SipEndpoint, o: SipAccountOptions, handlers: SipAccountHandlers, log: Logger) {
     this.#log = log;
     const route = outboundRoute(o);
-    this.#stack = startSipStack({
-      listen: [{ transport: o.transport === 'udp' ? 'UDP' : o.transport === 'tcp' ? 'TCP' : 'TLS', host, port: 0 }],
-      user: o.login,
-      domain: o.domain,
-      authenticationName: o.authenticationName,
-      password: o.password,
-      ...(o.displayName ? { displayName: o.displayName } : {}),
-      ...(route ? { outboundProxy: route } : {}),
-      logger: log,
-    });
-    this.#stack.then(
-      (stack) => {
-        stack.ua.on('invite', (inv) => handlers.onIncomingCall(new StackIncomingCall(inv, log)));
-        stack.ua.on('registrationFailed', (f) => {
-          if (f.lost && this.#registered) {
-            this.#registered = false;
-            handlers.onRegistrationLost({ ok: false, status: f.status, reason: f.reason });
-          }
-        });
-      },
-      (e: unknown) => log.warn({ err: e }, 'SIP stack did not start'),
-    );
+    try {
+      const ua = endpoint.createUserAgent({
+        transport: o.transport === 'udp' ? 'UDP' : o.transport === 'tcp' ? 'TCP' : 'TLS',
+        user: o.login,
+        domain: o.domain,
+        authenticationName: o.authenticationName,
+        password: o.password,
+        ...(o.displayName ? { displayName: o.displayName } : {}),
+        ...(route ? { outboundProxy: route } : {}),
+        logger: log,
+      });
+      this.#ua = { ok: true, ua };
+      ua.on('invite', (inv) => handlers.onIncomingCall(new StackIncomingCall(inv, log)));
+      ua.on('registrationFailed', (f) => {
+        if (f.lost && this.#registered) {
+          this.#registered = false;
+          handlers.onRegistrationLost({ ok: false, status: f.status, reason: f.reason });
+        }
+      });
+    } catch (e) {
+      log.warn({ err: e }, 'SIP user agent not created');
+      this.#ua = { ok: false, error: e };
+    }
   }
 
   async register(): Promise<SipOutcome> {
-    let stack: SipStack;
-    try {
-      stack = await this.#stack;
-    } catch (e) {
-      return failure(e);
-    }
+    if (!this.#ua.ok) return failure(this.#ua.error);
+    const ua = this.#ua.ua;
     return new Promise<SipOutcome>((resolve) => {
       const done = (r: SipOutcome) => {
-        stack.ua.off('registered', onOk);
-        stack.ua.off('registrationFailed', onFail);
+        ua.off('registered', onOk);
+        ua.off('registrationFailed', onFail);
         resolve(r);
       };
       const onOk = () => {
@@ -104,33 +107,33 @@ class StackAccount implements SipAccount {
         done({ ok: true, status: 200, reason: 'OK' });
       };
       const onFail = (f: { status: number; reason: string }) => done({ ok: false, status: f.status, reason: f.reason });
-      stack.ua.on('registered', onOk);
-      stack.ua.on('registrationFailed', onFail);
-      stack.ua.register();
+      ua.on('registered', onOk);
+      ua.on('registrationFailed', onFail);
+      ua.register();
     });
   }
 
   async unregister(): Promise<SipOutcome> {
-    const stack = await this.#stack;
+    if (!this.#ua.ok) return failure(this.#ua.error);
     this.#registered = false;
-    await stack.ua.unregister();
+    await this.#ua.ua.unregister();
     return { ok: true, status: 200, reason: 'OK' };
   }
 
   invite(request: SipInviteRequest, handlers: SipOutgoingCallHandlers): SipCall {
     const call = new StackOutgoingCall(this.#log);
-    this.#stack.then(
-      (stack) => call.start(stack, request, handlers),
-      (e: unknown) => handlers.onFailed(failure(e)),
-    );
+    const made = this.#ua;
+    // The handlers are called after this returns, as the server expects of every SipPort.
+    queueMicrotask(() => {
+      if (made.ok) call.start(made.ua, request, handlers);
+      else handlers.onFailed(failure(made.error));
+    });
     return call;
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#stack.then(
-      (stack) => stack.close(),
-      () => undefined, // never started: nothing to close (the start failure was logged)
-    );
+    // A UA never made has nothing to close (the failure was logged).
+    this.#closing ??= this.#ua.ok ? this.#ua.ua.close() : Promise.resolve();
     return this.#closing;
   }
 }
@@ -220,7 +223,7 @@ class StackOutgoingCall extends StackDialog {
     return this.session?.dialog.remoteUri ?? this.#target;
   }
 
-  start(stack: SipStack, req: SipInviteRequest, h: SipOutgoingCallHandlers): void {
+  start(ua: UserAgent, req: SipInviteRequest, h: SipOutgoingCallHandlers): void {
     if (this.#hangupRequested) {
       h.onFailed({ ok: false, status: 487, reason: 'Request Terminated' });
       return;
@@ -233,8 +236,8 @@ class StackOutgoingCall extends StackDialog {
       ]);
     let client: InviteClient;
     try {
-      this.#target = stack.ua.targetUri(req.target);
-      client = stack.ua.invite(req.target, Buffer.from(req.sdp), { headers });
+      this.#target = ua.targetUri(req.target);
+      client = ua.invite(req.target, Buffer.from(req.sdp), { headers });
     } catch (e) {
       h.onFailed(failure(e, 400));
       return;
