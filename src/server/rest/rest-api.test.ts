@@ -2,7 +2,7 @@
 // endpoint's success and failure answers, the error format, the API key, the OpenAPI document. The same
 // endpoints against a real server, Kamailio, baresip and Chromium are in test/e2e/rest-*.test.ts.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -366,5 +366,18 @@ describe('REST API: calls the server starts', () => {
     await b.session.receive({ type: 'call.start', callId: 'taken', callee: '1002', sdp: 'browser-offer' });
     const dup = await t.post('/call/startup', { ...STARTUP, callId: 'taken' });
     assert.equal(dup.status, 409);
+  });
+});
+
+describe('REST API: the sounds folder', () => {
+  test('a symbolic link that leads out of the folder is refused like a path with ..', async () => {
+    const t = await setup();
+    const outside = mkdtempSync(join(tmpdir(), 'parley-outside-'));
+    after(() => rmSync(outside, { recursive: true, force: true }));
+    writeFileSync(join(outside, 'secret.wav'), writeWav(new Int16Array(80), 8000));
+    symlinkSync(join(outside, 'secret.wav'), join(soundsDir, 'link.wav'));
+    const r = await t.post('/call/startup', { ...STARTUP, sound: { file: 'link.wav' } });
+    assert.deepEqual([r.status, r.body.error.field], [400, 'sound.file'], JSON.stringify(r.body));
+    assert.match(r.body.error.message, /inside the sounds folder/);
   });
 });

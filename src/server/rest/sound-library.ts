@@ -2,8 +2,7 @@
 // relative to it; anything that would leave the folder (`..`, an absolute path, a symbolic link out) is
 // refused, so that the REST API cannot be used to read other files of the server. A file is read and checked
 // (RIFF/WAVE, PCM 16-bit) when a request names it, so that a bad one is a 400 and not a silent call.
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseWav } from '../../media/index.js';
 import { RestError } from './errors.js';
@@ -25,25 +24,32 @@ export class SoundLibrary {
     this.#dir = resolve(dir);
   }
 
-  /** The file's real path, or a 400 naming `field` when it is not a file inside the folder. */
-  resolve(sound: Sound, field: string): string {
+  /** The file's real path, or a 400 naming `field` when it is not a readable file inside the folder. */
+  async resolve(sound: Sound, field: string): Promise<string> {
     const problem = (message: string) => new RestError('REST_INVALID_BODY', `${field}: ${message}`, { field });
     const candidate = resolve(this.#dir, sound.file);
     if (!inside(this.#dir, candidate)) throw problem('must name a file inside the sounds folder');
-    if (!existsSync(this.#dir) || !existsSync(candidate)) {
-      throw problem(`no file ${sound.file} in the sounds folder (PARLEY_SOUNDS_DIR)`);
+    let real: string;
+    let dir: string;
+    try {
+      [real, dir] = await Promise.all([realpath(candidate), realpath(this.#dir)]);
+    } catch (e) {
+      throw new RestError(
+        'REST_INVALID_BODY',
+        `${field}: no file ${sound.file} in the sounds folder (PARLEY_SOUNDS_DIR)`,
+        { field, cause: e },
+      );
     }
-    const real = realpathSync(candidate);
-    if (!inside(realpathSync(this.#dir), real) || !statSync(real).isFile()) {
-      throw problem('must name a file inside the sounds folder');
-    }
-    if (statSync(real).size > MAX_SOUND_BYTES) throw problem(`larger than ${MAX_SOUND_BYTES} bytes`);
+    const info = await stat(real);
+    // A symbolic link inside the folder must not lead out of it.
+    if (!inside(dir, real) || !info.isFile()) throw problem('must name a file inside the sounds folder');
+    if (info.size > MAX_SOUND_BYTES) throw problem(`larger than ${MAX_SOUND_BYTES} bytes`);
     return real;
   }
 
   /** The file's bytes, checked to be a WAV the media plane can play. */
   async load(sound: Sound, field: string): Promise<LoadedSound> {
-    const path = this.resolve(sound, field);
+    const path = await this.resolve(sound, field);
     const wav = new Uint8Array(await readFile(path));
     const parsed = parseWav(wav);
     if (!parsed.ok) {
