@@ -43,6 +43,14 @@ export interface WebhookAnswer {
   notJson?: string;
 }
 
+/** One webhook, as sent (a retry sends the same bytes). */
+interface Delivery {
+  id: string;
+  type: string;
+  timestamp: number;
+  body: string;
+}
+
 /** Largest answer read from the backend; an answer is a small JSON object. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -87,13 +95,13 @@ export class WebhookClient {
     for (const c of this.#inFlight) c.abort(new Error('webhook client closed'));
   }
 
-  #envelope(type: string, data: Record<string, unknown>) {
+  #envelope(type: string, data: Record<string, unknown>): Delivery {
     const id = randomUUID();
-    const body = JSON.stringify({ id, type, seq: ++this.#seq, timestamp: this.#o.timers.now(), data });
-    return { id, type, body };
+    const timestamp = this.#o.timers.now();
+    return { id, type, timestamp, body: JSON.stringify({ id, type, seq: ++this.#seq, timestamp, data }) };
   }
 
-  #attempt(e: { id: string; type: string; body: string }, attempt: number): void {
+  #attempt(e: Delivery, attempt: number): void {
     this.#send(e).then(
       (answer) => {
         if (answer.status >= 400 && answer.status !== 408 && answer.status !== 429) {
@@ -104,7 +112,7 @@ export class WebhookClient {
     );
   }
 
-  #retry(e: { id: string; type: string; body: string }, attempt: number, why: string): void {
+  #retry(e: Delivery, attempt: number, why: string): void {
     const log = { webhook: e.type, delivery: e.id, attempt: attempt + 1, why };
     if (this.#closed) return;
     if (attempt >= this.#o.retries) {
@@ -128,7 +136,7 @@ export class WebhookClient {
     this.#pending.set(e.id, handle);
   }
 
-  async #send(e: { id: string; type: string; body: string }): Promise<WebhookAnswer> {
+  async #send(e: Delivery): Promise<WebhookAnswer> {
     const controller = new AbortController();
     this.#inFlight.add(controller);
     const timeout = AbortSignal.timeout(this.#o.timeoutMs);
@@ -138,7 +146,7 @@ export class WebhookClient {
       'user-agent': 'parley-webhooks/1',
       [EVENT_HEADER]: e.type,
       [DELIVERY_HEADER]: e.id,
-      [TIMESTAMP_HEADER]: String(JSON.parse(e.body).timestamp),
+      [TIMESTAMP_HEADER]: String(e.timestamp),
     };
     if (this.#o.secret) headers[SIGNATURE_HEADER] = signBody(this.#o.secret, e.body);
     try {
