@@ -70,6 +70,10 @@ async function main(): Promise<void> {
       for (const [user, password] of Object.entries(users.users)) process.stdout.write(`  ${user}  ${password}\n`);
     }
   }
+  const sipAddresses = ports.endpoint.transport.addresses;
+  process.stdout.write(
+    `Gateway SIP address (every session's account): ${sipAddresses.map((a) => `${a.transport.toLowerCase()} ${a.host}:${a.port}`).join(', ')}\n`,
+  );
   // Last: the line that says the server is ready (tests wait for it).
   process.stdout.write(
     `Parley is running: open ${url.href} in a browser (WebSocket ${url.href.replace(/^http/, 'ws')}ws)\n`,
