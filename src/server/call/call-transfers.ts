@@ -100,7 +100,10 @@ export class CallTransfers {
           },
           {
             ...base,
-            onProgress: (status, reason) => void this.#notify(refer, status, reason),
+            // 100 Trying was notified above, before the INVITE left.
+            onProgress: (status, reason) => {
+              if (status > 100) void this.#notify(refer, status, reason);
+            },
             onAccepted: (status, reason, sdp) => {
               const applied = sdp === undefined ? Promise.resolve() : media.applyRtpAnswer(sdp);
               applied.then(

@@ -54,6 +54,24 @@ async function established(p: ReturnType<typeof pair>) {
 const drain = () => new Promise<void>((r) => setImmediate(r));
 
 describe('INVITE (RFC 3261 §13)', () => {
+  test('100 Trying is progress for the caller (§13.2.2.1), then 180 and 200', async () => {
+    const p = pair();
+    const progress: string[] = [];
+    p.bob.once('invite', (inv: InviteServer) => {
+      // §17.2.1: the server transaction sends 100 when the TU is silent for 200 ms.
+      p.clock.tick(200);
+      setImmediate(() => {
+        inv.progress(180);
+        inv.accept(ANSWER);
+      });
+    });
+    const call = p.alice.invite('bob', OFFER);
+    call.on('progress', (pr) => progress.push(`${pr.status} ${pr.reason}`));
+    await once(call, 'accepted');
+    assert.deepEqual(progress, ['100 Trying', '180 Ringing']);
+    assert.deepEqual(p.wire.lines.slice(0, 4), ['A>B INVITE', 'B>A 100', 'B>A 180', 'B>A 200']);
+  });
+
   test('INVITE, 180, 200, ACK, then the caller hangs up with BYE', async () => {
     const p = pair();
     const bobSession = autoAnswer(p.bob);

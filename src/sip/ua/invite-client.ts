@@ -2,7 +2,7 @@
 // §12.1.2 forking), reliable provisionals acknowledged with PRACK (RFC 3262 §4), the 2xx and its
 // retransmissions acknowledged by the UA core (§13.2.2.4), CANCEL (§9.1), and every failure reported.
 //
-//   start() ─▶ INVITE ─▶ 1xx ─▶ "progress" ... ─▶ 2xx ─▶ ACK, "accepted" (Session)
+//   start() ─▶ INVITE ─▶ 1xx (100 included) ─▶ "progress" ... ─▶ 2xx ─▶ ACK, "accepted" (Session)
 //                  │                              └─▶ 2xx from another fork, or after cancel(): ACK + BYE
 //                  └─▶ 3xx-6xx / Timer B (408) / transport error (503) ─▶ "failed"
 import { EventEmitter } from 'node:events';
@@ -132,7 +132,9 @@ export class InviteClient extends EventEmitter<InviteClientEvents> {
     if (res.status < 200) {
       this.provisional = true;
       if (this.cancelRequested && !this.cancelSent && !this.finished) this.sendCancel();
+      // §13.2.2.1 / §12.1: a 100 makes no early dialog, but it is progress the user shows ("Trying").
       if (res.status > 100) this.receiveProvisional(res, sent);
+      else if (!this.finished) this.emit('progress', { status: res.status, reason: res.reason, body: res.body });
       return;
     }
     if (res.status < 300) {
