@@ -11,6 +11,7 @@ import {
   saveAccount,
   watchFields,
 } from './account-form.js';
+import { connectionText, describe, failureText, isAnswered, isLive, peerName, showsVideo } from './call-text.js';
 import { Devices } from './devices.js';
 import { CallTimer, LevelMeter, Ringer } from './media-widgets.js';
 import { clearQuality, showQuality } from './quality.js';
@@ -69,33 +70,11 @@ let qualityTimer: ReturnType<typeof setInterval> | undefined;
 /** Calls answered or placed with the camera on: told when the other side takes audio only. */
 const wantedVideo = new WeakSet<Call>();
 
-const ENDED = new Set<string>([CALL_STATUS.FINISH, CALL_STATUS.FAILED, CALL_STATUS.BUSY]);
-const isLive = (c: Call) => !ENDED.has(c.status());
-
-/** The session status in words a person can act on, with the SIP reason when there is one. */
-function connectionText(status: string, why: string): string {
-  const { sipLogin, sipDomain } = readAccount();
-  switch (status) {
-    case SESSION_STATUS.PENDING:
-    case SESSION_STATUS.CONNECTED:
-      return `Connecting as ${sipLogin}@${sipDomain}…`;
-    case SESSION_STATUS.REGISTERED:
-      return `Registered as ${sipLogin}@${sipDomain}: ready to call and be called.`;
-    case SESSION_STATUS.ESTABLISHED:
-      return `Connected as ${sipLogin}@${sipDomain} without registration: outgoing calls only.`;
-    case SESSION_STATUS.FAILED:
-      return /^40[13]\b/.test(why)
-        ? `Registration refused: ${why}. Check the login, authentication name and password.`
-        : `Failed: ${why || 'no reason given'}.`;
-    default:
-      return why;
-  }
-}
-
 function setConnection(status: string, info = ''): void {
   ui.connectionStatus.textContent = status;
   ui.connectionStatus.dataset.state = status;
-  ui.connectionInfo.textContent = connectionText(status, info);
+  const { sipLogin, sipDomain } = readAccount();
+  ui.connectionInfo.textContent = connectionText(status, info, `${sipLogin}@${sipDomain}`);
   ui.connectionInfo.classList.toggle('error', status === SESSION_STATUS.FAILED);
   const ready = status === SESSION_STATUS.REGISTERED || status === SESSION_STATUS.ESTABLISHED;
   ui.callBtn.disabled = !ready;
@@ -107,14 +86,7 @@ function setConnection(status: string, info = ''): void {
   // into view on a phone).
   ui.accountFields.hidden = open;
   ui.accountSummary.hidden = !open;
-  const { sipLogin, sipDomain } = readAccount();
   ui.accountSummary.textContent = open ? `${sipLogin}@${sipDomain}` : '';
-}
-
-function failureText(call: Call): string {
-  const info = call.getInfo();
-  if (!info || (info.sipStatus === undefined && !info.sipReason)) return '';
-  return [info.sipStatus, info.sipReason].filter((x) => x !== undefined && x !== '').join(' ');
 }
 
 /** Plays `stream` in a media element unless it already does. */
@@ -136,7 +108,7 @@ function renderMedia(): void {
   const local = playing?.getLocalMediaStream();
   show(ui.localVideo, local && local.getVideoTracks().length > 0 ? local : null);
   ui.videos.hidden = !(c && isLive(c) && showsVideo(c));
-  const answered = c?.status() === CALL_STATUS.ESTABLISHED || c?.status() === CALL_STATUS.HOLD;
+  const answered = c !== undefined && isAnswered(c);
   note(
     c && answered && wantedVideo.has(c) && !showsVideo(c)
       ? 'Audio only: the other side has no video, so your camera is not sent.'
@@ -152,7 +124,7 @@ function render(): void {
   renderMedia();
   const currentLive = c !== undefined && isLive(c);
   ui.hangupBtn.disabled = !currentLive;
-  const inCall = c !== undefined && (c.status() === CALL_STATUS.ESTABLISHED || c.status() === CALL_STATUS.HOLD);
+  const inCall = c !== undefined && isAnswered(c);
   ui.holdBtn.disabled = !inCall;
   ui.holdBtn.textContent = c?.status() === CALL_STATUS.HOLD ? 'Unhold' : 'Hold';
   ui.muteAudioBtn.disabled = !inCall;
@@ -175,7 +147,7 @@ function render(): void {
       const pick = document.createElement('button');
       pick.type = 'button';
       // Only an answered call can be switched to; a ringing one is answered from the incoming panel.
-      const answered = o.status() === CALL_STATUS.ESTABLISHED || o.status() === CALL_STATUS.HOLD;
+      const answered = isAnswered(o);
       pick.textContent = o === c ? 'current' : answered ? 'switch' : 'ringing';
       pick.disabled = o === c || !answered;
       pick.setAttribute('aria-label', `Switch to call with ${describe(o)}`);
@@ -184,27 +156,6 @@ function render(): void {
       return li;
     }),
   );
-}
-
-/**
- * Whether the call has a picture to show: asked for video, and once answered, video from the other side
- * (an audio-only answer or offer leaves the camera unsent, so a preview would mislead).
- */
-function showsVideo(c: Call): boolean {
-  if (!c.hasVideo()) return false;
-  const answered = c.status() === CALL_STATUS.ESTABLISHED || c.status() === CALL_STATUS.HOLD;
-  return !answered || (c.getRemoteMediaStream()?.getVideoTracks().length ?? 0) > 0;
-}
-
-/** Who is at the other end: the callee of an outgoing call, the caller (and their name) of an incoming one. */
-function peerName(c: Call): string {
-  if (!c.isIncoming()) return c.callee();
-  const name = c.visibleName();
-  return name && name !== c.caller() ? `${name} (${c.caller()})` : c.caller();
-}
-
-function describe(c: Call): string {
-  return `${peerName(c)} · ${c.status()}`;
 }
 
 async function switchTo(next: Call): Promise<void> {
