@@ -330,6 +330,10 @@ describe('REST API: calls the server starts', () => {
     assert.equal((await t.post('/call/inject_sound', { callId: 'rest-1', sound: { file: 'hello.wav' } })).status, 200);
     assert.equal(t.injected.at(-1)?.loop, false);
     assert.equal((await t.post('/call/hold', { callId: 'rest-1' })).body.status, 'HOLD');
+    assert.equal((await t.post('/call/send_dtmf', { callId: 'rest-1', dtmf: '9', type: 'INFO' })).status, 200);
+    assert.deepEqual(invite.actions.items.at(-1), { kind: 'info', digit: '9' });
+    assert.equal((await t.post('/call/transfer', { callId: 'rest-1', target: '1003' })).status, 200);
+    assert.deepEqual(invite.actions.items.at(-1), { kind: 'refer', target: '1003' });
     const toBrowser = await t.post('/call/inject_sound', {
       callId: 'rest-1',
       sound: { file: 'hello.wav' },
