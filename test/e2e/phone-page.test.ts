@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BaresipEvents, type BrowserSession, detectToneInPage, launchBrowser } from '../harness/index.js';
-import { BOB_HZ, CAROL_HZ, guard, PhonePage, type PhoneRig, startPhoneRig } from './phone-support.js';
+import { BOB_HZ, baresipHearsNext, CAROL_HZ, guard, PhonePage, type PhoneRig, startPhoneRig } from './phone-support.js';
 
 const REMOTE_STREAM = "document.getElementById('remoteVideo').srcObject";
 const INCOMING_SHOWN = "!document.getElementById('incomingPanel').closest('[hidden]')";
@@ -96,7 +96,7 @@ for (const [kind, user] of [
     );
 
     test(
-      'call baresip: its tone is heard, keypad DTMF reaches it, hold, unhold, hangup',
+      'call baresip: tones both ways, keypad DTMF reaches it, mute and unmute, hold, unhold, hangup',
       guard(
         () => rig,
         async () => {
@@ -121,6 +121,18 @@ for (const [kind, user] of [
           since = bob.events.length;
           for (const key of ['1', '2', '#']) await phone.click(`[data-dtmf="${key}"]`);
           assert.equal(await bob.receivedDigits(3, 10_000, since), '12#');
+
+          const mic = browser.micToneHz;
+          const heardByBob = await baresipHearsNext(bob, mic);
+          assert.ok(heardByBob.present, `baresip hears the page's ${mic} Hz: ${JSON.stringify(heardByBob)}`);
+          await phone.clickId('muteAudioBtn');
+          assert.equal(await phone.attr('muteAudioBtn', 'aria-pressed'), 'true');
+          const muted = await baresipHearsNext(bob, mic);
+          assert.ok(!muted.present, `muted: baresip no longer hears ${mic} Hz: ${JSON.stringify(muted)}`);
+          await phone.clickId('muteAudioBtn');
+          assert.equal(await phone.text('muteAudioBtn'), 'Mute microphone');
+          const unmuted = await baresipHearsNext(bob, mic);
+          assert.ok(unmuted.present, `unmuted: baresip hears ${mic} Hz again: ${JSON.stringify(unmuted)}`);
 
           let logSince = bob.logLineCount;
           await phone.clickId('holdBtn');

@@ -4,17 +4,20 @@
 // which is kept whether the tests pass or fail.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ARTIFACTS_ROOT,
   Artifacts,
   Baresip,
   type BrowserKind,
+  decodeWav,
+  detectToneInSamples,
   freeUdpRange,
   type Kamailio,
   type PageLike,
   startKamailio,
+  type ToneDetection,
 } from '../harness/index.js';
 import { ensureSdkBuilt, ROOT, type ServerProcess, startServerProcess } from './server-support.js';
 
@@ -113,6 +116,31 @@ export function guard<T>(rig: () => PhoneRig, body: () => Promise<T>): () => Pro
       throw err;
     }
   };
+}
+
+/** Received audio in baresip's newest recording, its length in ms; the file's size is the truth while written. */
+function recorded(path: string): { pcm: ReturnType<typeof decodeWav>; ms: number } {
+  const bytes = Buffer.from(readFileSync(path));
+  const data = bytes.indexOf('data', 12, 'ascii');
+  // The header's data size lags while sndfile writes: 0 tells decodeWav to read to the end.
+  if (data > 0) bytes.writeUInt32LE(0, data + 4);
+  const pcm = decodeWav(bytes);
+  return { pcm, ms: (1000 * pcm.samples.length) / pcm.channels / pcm.sampleRate };
+}
+
+/**
+ * Whether baresip hears `hz` in the audio it receives from now on: waits until `ms` more of it is recorded
+ * (plus 300 ms for what was already in flight) and looks at that last stretch only.
+ */
+export async function baresipHearsNext(b: Baresip, hz: number, ms = 1000): Promise<ToneDetection> {
+  const now = b.recordingPath ? recorded(b.recordingPath).ms : 0;
+  const path = await b.waitForReceivedAudio(now + ms + 300, 10_000);
+  const { pcm } = recorded(path);
+  const frames = Math.floor(pcm.samples.length / pcm.channels);
+  const take = Math.min(frames, Math.round((pcm.sampleRate * ms) / 1000));
+  const tail = new Float32Array(take);
+  for (let i = 0; i < take; i++) tail[i] = pcm.samples[(frames - take + i) * pcm.channels] ?? 0;
+  return detectToneInSamples(tail, pcm.sampleRate, hz);
 }
 
 const js = (s: string) => JSON.stringify(s);
