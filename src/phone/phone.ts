@@ -131,7 +131,7 @@ function render(): void {
   ui.muteVideoBtn.disabled = !inCall || !c || !showsVideo(c);
   ui.transferBtn.disabled = !inCall;
   // Attended transfer: any other live call can be the target.
-  const others = calls.filter((o) => o !== c && isLive(o));
+  const others = calls.filter((o) => o !== c && isAnswered(o));
   const picked = ui.transferReplaces.value;
   ui.transferReplaces.replaceChildren(new Option('blind', ''), ...others.map((o) => new Option(describe(o), o.id())));
   if (others.some((o) => o.id() === picked)) ui.transferReplaces.value = picked;
@@ -274,6 +274,9 @@ function connect(): void {
     track(call);
     incoming = call;
     ui.incomingCaller.textContent = peerName(call);
+    // Call waiting: say what answering does to the call in progress.
+    const busyWith = current && current !== call && isAnswered(current) ? current : undefined;
+    $('incomingHint').textContent = busyWith ? `Answering puts ${peerName(busyWith)} on hold.` : '';
     ui.incomingPanel.hidden = false;
     ringer.start();
     render();

@@ -232,6 +232,7 @@ for (const [kind, user] of [
           await carol.dial(kamailio.aor(user));
           await phone.waitFor(INCOMING_SHOWN);
           assert.match(await phone.text('incomingCaller'), /1003/);
+          assert.equal(await phone.text('incomingHint'), 'Answering puts 1002 on hold.');
           await phone.screenshots('call-waiting');
           let logSince = bob.logLineCount;
           await phone.clickId('answerBtn');
