@@ -8,6 +8,12 @@ import { BaresipEvents, type BrowserSession, detectToneInPage, launchBrowser } f
 import { BOB_HZ, baresipHearsNext, CAROL_HZ, guard, PhonePage, type PhoneRig, startPhoneRig } from './phone-support.js';
 
 const REMOTE_STREAM = "document.getElementById('remoteVideo').srcObject";
+/** Ids (or tags) of the page's controls that have no accessible name: a label, aria-label(ledby) or text. */
+const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, input, select, meter, video')].filter((el) => {
+  const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ||
+    (el.labels && [...el.labels].some((l) => l.textContent.trim())) || (el.tagName === 'BUTTON' && el.textContent.trim());
+  return !named;
+}).map((el) => el.id || el.outerHTML.slice(0, 60))`;
 const INCOMING_SHOWN = "!document.getElementById('incomingPanel').closest('[hidden]')";
 
 let rig: PhoneRig;
@@ -41,6 +47,7 @@ for (const [kind, user] of [
         () => rig,
         async () => {
           await phone.open(rig.server.url.href);
+          assert.deepEqual(await browser.page.evaluate<string[]>(UNNAMED_CONTROLS), [], 'every control has a name');
           const sent = await wsMessages();
           await phone.fill({ sipLogin: 'Ralf C12441', sipPassword: 'x', sipDomain: rig.kamailio.domain });
           assert.match(await phone.text('sipLoginError'), /space/i);
