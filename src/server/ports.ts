@@ -155,14 +155,20 @@ export interface SipIncomingCall extends SipCall {
   readonly callerDisplayName: string;
   /** The Request-URI's user part. */
   readonly callee: string;
-  /** The SDP offer of the INVITE; undefined for an INVITE without a body (the server rejects it with 488). */
+  /**
+   * The SDP offer of the INVITE; undefined for an INVITE without a body (a late offer, RFC 3261 §13.2.1: our
+   * offer goes in the 200 OK and the answer comes in the ACK).
+   */
   readonly offer: string | undefined;
   /** Installs the dialog's handlers; called once, before `ring`/`accept`/`reject`. */
   listen(handlers: SipCallHandlers): void;
   /** 180 Ringing, or 183 Session Progress with `sdp` for early media (RFC 3261 §13.3.1.1, RFC 3262 not used). */
   ring(sdp?: string): Promise<void>;
-  /** 200 OK with the answer; resolves `ok` when the ACK arrives, 408 when Timer H fires (§13.3.1.4). */
-  accept(sdp: string): Promise<SipOutcome>;
+  /**
+   * 200 OK with the answer (or our offer, for a late offer); resolves `ok` when the ACK arrives, with the ACK's
+   * SDP when it has one (the answer to a late offer, RFC 3264 §5), 408 when Timer H fires (§13.3.1.4).
+   */
+  accept(sdp: string): Promise<SipOutcome & { sdp?: string }>;
   /** A final non-2xx response: 486 Busy Here, 603 Decline, 488 Not Acceptable Here... */
   reject(status: number, reason?: string): Promise<void>;
 }
@@ -221,6 +227,12 @@ export interface MediaSession {
   offerFromRtp(sdp: string): Promise<string>;
   /** The browser's answer in; the answer for the SIP side out. */
   answerFromWebRtc(sdp: string): Promise<string>;
+  // A call from the SIP side without an offer (late offer, RFC 3261 §13.2.1): the gateway offers on both legs.
+  // Optional: a port without them cannot take such calls (the server answers 488).
+  /** An offer for the browser made from what the gateway supports (audio: G.711 and telephone-event). */
+  offerToWebRtc?(): Promise<string>;
+  /** The browser's answer to it in; the offer for the SIP side's 2xx out (its answer, in the ACK, goes to `applyRtpAnswer`). */
+  offerFromWebRtcAnswer?(sdp: string): Promise<string>;
   // Renegotiation of the RTP leg only; the browser's leg is never renegotiated (no glare, no ICE restart).
   /**
    * An offer for the RTP leg: hold (`sendonly`, RFC 3264 §8.4), unhold (`sendrecv`); with `newPeer`, for a

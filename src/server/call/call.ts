@@ -161,17 +161,15 @@ export class Call {
     const sip = this.#sipIncoming;
     if (!sip) throw new Error('offer() is for incoming calls');
     sip.listen(sipHandlers(this, () => sip));
-    if (sip.offer === undefined) {
-      // DEVIATION: an INVITE without SDP (RFC 3261 §13.2.1 late offer) is refused with 488 for now.
-      this.log.info({ callId: this.id }, 'incoming INVITE without SDP refused (late offer not supported)');
-      await sip.reject(488, 'Not Acceptable Here');
-      return this.setStatus('FAILED', 488, 'Not Acceptable Here');
-    }
     const media = await this.#openMedia();
     if (!media) return;
     let browserOffer: string;
     try {
-      browserOffer = await media.offerFromRtp(sip.offer);
+      // RFC 3261 §13.2.1 late offer: an INVITE without SDP gets our offer in the 200 OK, made from the browser's
+      // answer to an offer of what the gateway supports; the ACK brings the answer.
+      if (sip.offer !== undefined) browserOffer = await media.offerFromRtp(sip.offer);
+      else if (media.offerToWebRtc) browserOffer = await media.offerToWebRtc();
+      else throw Object.assign(new Error('the media port cannot make a late offer'), { code: 'MEDIA_NO_LATE_OFFER' });
     } catch (e) {
       await sip.reject(488, 'Not Acceptable Here');
       this.#failMedia(e, 488);
@@ -201,18 +199,34 @@ export class Call {
     const media = this.#media.session;
     if (!media) throw new ServerError('WS_OUT_OF_ORDER', 'call.answer: the call has no media yet', { field: 'callId' });
     this.setStatus('PENDING');
-    let sipAnswer: string;
+    const late = sip.offer === undefined;
+    let sipSdp: string;
     try {
-      sipAnswer = await media.answerFromWebRtc(sdp);
+      if (!late) sipSdp = await media.answerFromWebRtc(sdp);
+      else if (media.offerFromWebRtcAnswer) sipSdp = await media.offerFromWebRtcAnswer(sdp);
+      else throw Object.assign(new Error('the media port cannot make a late offer'), { code: 'MEDIA_NO_LATE_OFFER' });
     } catch (e) {
       await sip.reject(488, 'Not Acceptable Here');
       this.#failMedia(e, 488);
       return;
     }
     if (this.ended) return;
-    const outcome = await sip.accept(sipAnswer);
-    if (outcome.ok) this.#established(outcome.status, outcome.reason);
-    else this.setStatus('FAILED', outcome.status, reasonPhrase(outcome.status, outcome.reason));
+    const outcome = await sip.accept(sipSdp);
+    if (!outcome.ok) return this.setStatus('FAILED', outcome.status, reasonPhrase(outcome.status, outcome.reason));
+    if (late) {
+      // RFC 3264 §5: the ACK of a late offer carries the answer; without a usable one the call cannot have media.
+      try {
+        if (outcome.sdp === undefined)
+          throw Object.assign(new Error('ACK without SDP answer'), { code: 'SDP_NO_ANSWER' });
+        await media.applyRtpAnswer(outcome.sdp);
+      } catch (e) {
+        this.log.warn({ callId: this.id, err: e }, 'the answer in the ACK cannot be used: BYE');
+        await sip.hangup();
+        this.#failMedia(e, 488);
+        return;
+      }
+    }
+    this.#established(outcome.status, outcome.reason);
   }
 
   /** Trickled candidates go to the media session as they come; none is waited for. */

@@ -178,11 +178,28 @@ describe('Session: incoming calls', () => {
     assert.equal((await t.status('FINISH')).sipStatus, 487);
   });
 
-  test('an INVITE without SDP is refused with 488', async () => {
+  test('an INVITE without SDP (late offer): the browser answers our offer, that answer makes the offer in the 200, the ACK brings the answer', async () => {
     const t = setup();
     const account = await t.connected();
     const sip = account.incoming({});
-    assert.deepEqual(await sip.actions.waitFor((a) => a.kind === 'reject'), { kind: 'reject', status: 488 });
+    const inc = await t.out.waitFor((m): m is ServerMessageOf<'call.incoming'> => m.type === 'call.incoming');
+    assert.equal(inc.sdp, 'webrtc-late-offer');
+    await t.status('RING');
+    await t.send({ type: 'call.answer', callId: inc.callId, sdp: 'browser-answer' });
+    await t.status('ESTABLISHED');
+    assert.deepEqual(sip.actions.items.at(-1), { kind: 'accept', sdp: 'rtp-late-offer<-browser-answer' });
+    assert.deepEqual(t.media.sessions.items[0]!.rtpAnswers, ['far-answer-in-ack']);
+  });
+
+  test('a late offer whose ACK has no SDP ends with BYE and FAILED 488', async () => {
+    const t = setup();
+    const account = await t.connected();
+    const sip = account.incoming({});
+    sip.ackSdp = undefined;
+    const inc = await t.out.waitFor((m): m is ServerMessageOf<'call.incoming'> => m.type === 'call.incoming');
+    await t.send({ type: 'call.answer', callId: inc.callId, sdp: 'browser-answer' });
+    assert.equal((await t.status('FAILED')).sipStatus, 488);
+    assert.deepEqual(sip.actions.items.at(-1), { kind: 'hangup' });
   });
 });
 

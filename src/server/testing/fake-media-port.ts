@@ -64,6 +64,12 @@ export class FakeMediaSession implements MediaSession {
   async answerFromWebRtc(sdp: string): Promise<string> {
     return `rtp-answer<-${sdp}`;
   }
+  async offerToWebRtc(): Promise<string> {
+    return 'webrtc-late-offer';
+  }
+  async offerFromWebRtcAnswer(sdp: string): Promise<string> {
+    return `rtp-late-offer<-${sdp}`;
+  }
   async createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string> {
     this.rtpOffers.push({ direction: options.direction, newPeer: options.newPeer ?? false });
     return `rtp-reoffer a=${options.direction}${options.newPeer ? ' new-peer' : ''}`;

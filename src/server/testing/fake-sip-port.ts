@@ -162,6 +162,8 @@ export class FakeSipIncomingCall extends FakeDialog implements SipIncomingCall {
   readonly callerDisplayName: string;
   readonly callee: string;
   readonly offer: string | undefined;
+  /** The SDP of the ACK `accept` resolves with: the far side's answer to a late offer by default. */
+  ackSdp: string | undefined;
 
   constructor(caller: string, displayName: string, callee: string, offer: string | undefined) {
     super();
@@ -169,6 +171,7 @@ export class FakeSipIncomingCall extends FakeDialog implements SipIncomingCall {
     this.callerDisplayName = displayName;
     this.callee = callee;
     this.offer = offer;
+    this.ackSdp = offer === undefined ? 'far-answer-in-ack' : undefined;
   }
   listen(handlers: SipCallHandlers): void {
     this.handlers = handlers;
@@ -176,10 +179,10 @@ export class FakeSipIncomingCall extends FakeDialog implements SipIncomingCall {
   async ring(): Promise<void> {
     this.actions.push({ kind: 'ring' });
   }
-  async accept(sdp: string): Promise<SipOutcome> {
+  async accept(sdp: string): Promise<SipOutcome & { sdp?: string }> {
     this.established = true;
     this.actions.push({ kind: 'accept', sdp });
-    return OK;
+    return this.ackSdp === undefined ? OK : { ...OK, sdp: this.ackSdp };
   }
   async reject(status: number): Promise<void> {
     this.actions.push({ kind: 'reject', status });

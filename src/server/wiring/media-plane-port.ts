@@ -137,6 +137,21 @@ class PlaneMediaSession implements MediaSession {
     return this.#plane.createAnswer(this.#legs.rtp);
   }
 
+  async offerToWebRtc(): Promise<string> {
+    // RFC 3261 §13.2.1 late offer: what the gateway supports stands in for the SIP side's offer, so the browser
+    // gets an ordinary offer and the RTP leg's codecs come from the browser's answer.
+    await this.#plane.applyOffer(this.#legs.rtp, GATEWAY_AUDIO_OFFER);
+    return this.#plane.createOffer(this.#legs.webrtc);
+  }
+
+  async offerFromWebRtcAnswer(sdp: string): Promise<string> {
+    await this.#plane.applyAnswer(this.#legs.webrtc, sdp);
+    // The RTP leg takes the codecs the browser chose; its offer for the 2xx names only those (RFC 3264 §5),
+    // and the SIP side's answer in the ACK comes to applyRtpAnswer.
+    await this.#plane.createAnswer(this.#legs.rtp);
+    return this.#plane.update(this.#legs.rtp, { direction: 'sendrecv' });
+  }
+
   async createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string> {
     // The codecs in use, with the new direction (hold: sendonly, RFC 3264 §8.4); a REFER followed offers the
     // same to the new peer.
@@ -216,6 +231,26 @@ class PlaneMediaSession implements MediaSession {
     if (e.legId === this.#legs.rtp) this.#handlers.onDtmf(e.digit, e.durationMs);
   }
 }
+
+/**
+ * What the gateway offers for a late offer: G.711 (PCMU, PCMA, which every SIP device and browser has) and
+ * RFC 4733 events, audio only (an INVITE without SDP says nothing about video). The address is a placeholder
+ * (RFC 3264 §8.4's 0.0.0.0): the SIP side's real address comes with its answer in the ACK.
+ */
+export const GATEWAY_AUDIO_OFFER = [
+  'v=0',
+  'o=- 0 0 IN IP4 0.0.0.0',
+  's=-',
+  'c=IN IP4 0.0.0.0',
+  't=0 0',
+  'm=audio 9 RTP/AVP 0 8 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-16',
+  'a=sendrecv',
+  '',
+].join('\r\n');
 
 /**
  * The direction an SDP offers for its first audio or video stream (RFC 8866 §6.7: a media-level attribute

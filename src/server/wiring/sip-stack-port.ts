@@ -298,12 +298,19 @@ class StackIncomingCall extends StackDialog implements SipIncomingCall {
     this.#inv.progress(sdp ? 183 : 180, sdp ? Buffer.from(sdp) : undefined);
   }
 
-  accept(sdp: string): Promise<SipOutcome> {
+  accept(sdp: string): Promise<SipOutcome & { sdp?: string }> {
     const session = this.#inv.accept(Buffer.from(sdp));
     if (!session) return Promise.resolve({ ok: false, status: 481, reason: 'The caller is gone' });
-    // RFC 3261 §13.3.1.4: the call is up when the ACK arrives; Timer H ends the session without one.
-    return new Promise<SipOutcome>((resolve) => {
-      session.once('acked', () => resolve({ ok: true, status: 200, reason: 'OK' }));
+    // RFC 3261 §13.3.1.4: the call is up when the ACK arrives; Timer H ends the session without one. The ACK of
+    // a late offer carries the answer (`ackAnswer` follows `acked` at once).
+    let ackSdp: string | undefined;
+    session.once('ackAnswer', (body) => {
+      ackSdp = sdpOf(body);
+    });
+    return new Promise<SipOutcome & { sdp?: string }>((resolve) => {
+      session.once('acked', () =>
+        queueMicrotask(() => resolve({ ok: true, status: 200, reason: 'OK', ...(ackSdp ? { sdp: ackSdp } : {}) })),
+      );
       session.once('terminated', (info: TerminatedInfo) =>
         resolve({ ok: false, status: info.status ?? 408, reason: info.reason }),
       );
