@@ -1,6 +1,6 @@
 // The Parley Phone page: a softphone built only on the SDK's public API (issue 6).
 // It keeps a list of calls (call waiting): the "current" call is the one the in-call controls act on.
-import { CALL_STATUS, type Call, createSession, SESSION_STATUS, type Session } from '../sdk/index.js';
+import { CALL_EVENT, CALL_STATUS, type Call, createSession, SESSION_STATUS, type Session } from '../sdk/index.js';
 import {
   checkAccount,
   clearMarks,
@@ -49,6 +49,7 @@ const ui = {
   callPeer: $('callPeer'),
   callNote: $('callNote'),
   videos: $('videos'),
+  transferStatus: $('transferStatus'),
   remoteVideo: $<HTMLVideoElement>('remoteVideo'),
 };
 
@@ -185,6 +186,24 @@ function track(call: Call): Call {
     render();
   };
   for (const s of Object.values(CALL_STATUS)) call.on(s, onStatus);
+  // Transfer progress (RFC 3515 NOTIFY), in words beside the transfer controls.
+  const words: Record<string, string> = {
+    TRANSFER_ACCEPTED: 'accepted, calling the target…',
+    TRANSFER_PROGRESS: 'the target is ringing…',
+    TRANSFER_SUCCEEDED: 'done: the target answered.',
+    TRANSFER_FAILED: 'failed',
+  };
+  for (const ev of [
+    CALL_EVENT.TRANSFER_ACCEPTED,
+    CALL_EVENT.TRANSFER_PROGRESS,
+    CALL_EVENT.TRANSFER_SUCCEEDED,
+    CALL_EVENT.TRANSFER_FAILED,
+  ]) {
+    call.on(ev, (_c, info) => {
+      const sip = [info.sipStatus, info.sipReason].filter((x) => x !== undefined && x !== '').join(' ');
+      ui.transferStatus.textContent = `Transfer of ${peerName(call)}: ${words[ev]}${sip && ev === CALL_EVENT.TRANSFER_FAILED ? ` (${sip})` : ''}`;
+    });
+  }
   return call;
 }
 
@@ -225,6 +244,7 @@ function stopQuality(): void {
 function hideIncoming(): void {
   incoming = undefined;
   ui.incomingPanel.hidden = true;
+  document.title = 'Parley Phone';
   ringer.stop();
 }
 
@@ -278,6 +298,7 @@ function connect(): void {
     const busyWith = current && current !== call && isAnswered(current) ? current : undefined;
     $('incomingHint').textContent = busyWith ? `Answering puts ${peerName(busyWith)} on hold.` : '';
     ui.incomingPanel.hidden = false;
+    document.title = `Incoming call: ${peerName(call)} – Parley Phone`; // seen on a background tab
     ringer.start();
     render();
   });
@@ -313,6 +334,7 @@ async function startCall(video: boolean): Promise<void> {
   current = track(call);
   if (video) wantedVideo.add(call);
   ui.callInfo.textContent = '';
+  ui.transferStatus.textContent = '';
   timer.reset();
   render();
   call.call();
@@ -385,7 +407,17 @@ ui.transferBtn.addEventListener('click', () => {
     markField('transferTarget', 'Enter a number to transfer to, or pick a call.');
     return;
   }
-  c.transfer(target);
+  const to = typeof target === 'string' ? target : peerName(target);
+  ui.transferStatus.textContent = `Transferring ${peerName(c)} to ${to}…`;
+  const failed = (e: unknown) => {
+    ui.transferStatus.textContent = `Transfer to ${to} refused: ${e instanceof Error ? e.message : String(e)}`;
+  };
+  try {
+    c.transfer(target).catch(failed);
+  } catch (e) {
+    markField('transferTarget', e instanceof Error ? e.message : String(e));
+    ui.transferStatus.textContent = '';
+  }
 });
 for (const key of document.querySelectorAll<HTMLButtonElement>('[data-dtmf]')) {
   key.addEventListener('click', () => {

@@ -178,6 +178,8 @@ for (const [kind, user] of [
           await phone.clickId('transferBtn');
           await carol.waitFor(BaresipEvents.established, 15_000, 'bob calls carol', carolSince);
           await phone.waitForText('callStatus', 'FINISH', 15_000);
+          await phone.waitFor("/done/.test(document.getElementById('transferStatus').textContent)");
+          assert.equal(await phone.text('transferStatus'), 'Transfer of 1002: done: the target answered.');
           await carol.hangup();
           await bob.waitFor(BaresipEvents.closed, 10_000, 'bob and carol hang up', bobSince);
         },
@@ -203,6 +205,7 @@ for (const [kind, user] of [
           await bob.dial(kamailio.aor(user));
           await phone.waitFor(INCOMING_SHOWN);
           assert.match(await phone.text('incomingCaller'), /1002/);
+          assert.match(await browser.page.evaluate<string>('document.title'), /^Incoming call: 1002/);
           await phone.screenshots('incoming');
           await phone.clickId('answerVideoBtn');
           await phone.waitForText('callStatus', 'ESTABLISHED');
