@@ -115,6 +115,9 @@ for (const kind of ['chromium', 'firefox'] as const) {
           const call = await page.evaluate<CallResult>(CALL_1002);
           assert.equal(call.status, 'ESTABLISHED', JSON.stringify(call));
           await bob.waitFor(BaresipEvents.established, 10_000);
+          // Kamailio answers the INVITE with 100 Trying at once: the browser sees TRYING after PENDING.
+          const outgoing = (await page.evaluate<string[]>('window.events')).filter((e) => e.startsWith('out:'));
+          assert.deepEqual(outgoing.slice(0, 2), ['out:PENDING', 'out:TRYING'], JSON.stringify(outgoing));
 
           const heard = await detectToneInPage(page, 'window.remoteStream', BARESIP_HZ);
           assert.ok(heard.present, `the browser hears baresip's ${BARESIP_HZ} Hz: ${JSON.stringify(heard)}`);

@@ -14,6 +14,8 @@ export class CallTransfers {
   readonly #ctx: CallContext;
   #following = false;
   #oldLegEnded = false;
+  /** Our REFER until its response is reported: a NOTIFY that overtakes the 202 waits for it (RFC 3515 §2.4.4). */
+  #referSent: Promise<void> | undefined;
 
   constructor(call: Call, ctx: CallContext) {
     this.#call = call;
@@ -50,7 +52,9 @@ export class CallTransfers {
       }
       referTo = { replaces: other.sip };
     }
-    const outcome = await sip.refer(referTo);
+    const sent = sip.refer(referTo);
+    this.#referSent = sent.then(() => undefined);
+    const outcome = await sent;
     if (!outcome.ok) {
       this.#report('FAILED', outcome.status, outcome.reason);
       throw new ServerError(
@@ -66,6 +70,8 @@ export class CallTransfers {
 
   /** RFC 3515 §2.4.5: each NOTIFY's sipfrag status line; a 2xx means the target answered the transferee. */
   async onReferProgress(status: number, reason: string): Promise<void> {
+    // The NOTIFY can arrive before the REFER's 202 (another transaction, maybe another path): ACCEPTED first.
+    await this.#referSent;
     if (status < 200) return this.#report('PROGRESS', status, reason);
     if (status >= 300) return this.#report('FAILED', status, reason);
     this.#report('SUCCEEDED', status, reason);
