@@ -1,6 +1,6 @@
 // The words the page shows for a session and its calls: statuses a person can act on, who is at the other
 // end, and whether a call has a picture. Pure functions of the SDK's public Call and statuses.
-import { CALL_STATUS, type Call, SESSION_STATUS } from '../sdk/index.js';
+import { CALL_EVENT, CALL_STATUS, type Call, type CallInfo, SESSION_STATUS } from '../sdk/index.js';
 
 const ENDED = new Set<string>([CALL_STATUS.FINISH, CALL_STATUS.FAILED, CALL_STATUS.BUSY]);
 export const isLive = (c: Call): boolean => !ENDED.has(c.status());
@@ -51,4 +51,25 @@ export function peerName(c: Call): string {
 
 export function describe(c: Call): string {
   return `${peerName(c)} · ${c.status()}`;
+}
+
+export const TRANSFER_EVENTS = [
+  CALL_EVENT.TRANSFER_ACCEPTED,
+  CALL_EVENT.TRANSFER_PROGRESS,
+  CALL_EVENT.TRANSFER_SUCCEEDED,
+  CALL_EVENT.TRANSFER_FAILED,
+] as const;
+
+const TRANSFER_WORDS: Record<(typeof TRANSFER_EVENTS)[number], string> = {
+  TRANSFER_ACCEPTED: 'accepted, calling the target…',
+  TRANSFER_PROGRESS: 'the target is ringing…',
+  TRANSFER_SUCCEEDED: 'done: the target answered.',
+  TRANSFER_FAILED: 'failed',
+};
+
+/** A transfer's progress (RFC 3515 NOTIFY) in words; a failure gives its SIP status and reason. */
+export function transferText(ev: (typeof TRANSFER_EVENTS)[number], peer: string, info: CallInfo): string {
+  const sip = [info.sipStatus, info.sipReason].filter((x) => x !== undefined && x !== '').join(' ');
+  const why = ev === CALL_EVENT.TRANSFER_FAILED && sip ? ` (${sip})` : '';
+  return `Transfer of ${peer}: ${TRANSFER_WORDS[ev]}${why}`;
 }

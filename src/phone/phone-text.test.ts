@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fieldProblem } from './account-form.js';
-import { connectionText } from './call-text.js';
+import { connectionText, transferText } from './call-text.js';
 
 describe('account field checks', () => {
   test('a login with a space says so, naming the field', () => {
@@ -31,5 +31,18 @@ describe('connection text', () => {
   test('other failures and the registered state', () => {
     assert.equal(connectionText('FAILED', '', 'a@b'), 'Failed: no reason given.');
     assert.equal(connectionText('REGISTERED', '200 OK', 'a@b'), 'Registered as a@b: ready to call and be called.');
+  });
+});
+
+describe('transfer text', () => {
+  test('progress and a failure with its SIP reason', () => {
+    assert.equal(
+      transferText('TRANSFER_SUCCEEDED', '1002', { status: 'FINISH' }),
+      'Transfer of 1002: done: the target answered.',
+    );
+    assert.equal(
+      transferText('TRANSFER_FAILED', '1002', { status: 'ESTABLISHED', sipStatus: 486, sipReason: 'Busy Here' }),
+      'Transfer of 1002: failed (486 Busy Here)',
+    );
   });
 });

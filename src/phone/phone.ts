@@ -1,6 +1,6 @@
 // The Parley Phone page: a softphone built only on the SDK's public API (issue 6).
 // It keeps a list of calls (call waiting): the "current" call is the one the in-call controls act on.
-import { CALL_EVENT, CALL_STATUS, type Call, createSession, SESSION_STATUS, type Session } from '../sdk/index.js';
+import { CALL_STATUS, type Call, createSession, SESSION_STATUS, type Session } from '../sdk/index.js';
 import {
   checkAccount,
   clearMarks,
@@ -11,8 +11,19 @@ import {
   saveAccount,
   watchFields,
 } from './account-form.js';
-import { connectionText, describe, failureText, isAnswered, isLive, peerName, showsVideo } from './call-text.js';
+import {
+  connectionText,
+  describe,
+  failureText,
+  isAnswered,
+  isLive,
+  peerName,
+  showsVideo,
+  TRANSFER_EVENTS,
+  transferText,
+} from './call-text.js';
 import { Devices } from './devices.js';
+import { wireKeypad } from './keypad.js';
 import { CallTimer, LevelMeter, Ringer } from './media-widgets.js';
 import { clearQuality, showQuality } from './quality.js';
 
@@ -187,21 +198,9 @@ function track(call: Call): Call {
   };
   for (const s of Object.values(CALL_STATUS)) call.on(s, onStatus);
   // Transfer progress (RFC 3515 NOTIFY), in words beside the transfer controls.
-  const words: Record<string, string> = {
-    TRANSFER_ACCEPTED: 'accepted, calling the target…',
-    TRANSFER_PROGRESS: 'the target is ringing…',
-    TRANSFER_SUCCEEDED: 'done: the target answered.',
-    TRANSFER_FAILED: 'failed',
-  };
-  for (const ev of [
-    CALL_EVENT.TRANSFER_ACCEPTED,
-    CALL_EVENT.TRANSFER_PROGRESS,
-    CALL_EVENT.TRANSFER_SUCCEEDED,
-    CALL_EVENT.TRANSFER_FAILED,
-  ]) {
+  for (const ev of TRANSFER_EVENTS) {
     call.on(ev, (_c, info) => {
-      const sip = [info.sipStatus, info.sipReason].filter((x) => x !== undefined && x !== '').join(' ');
-      ui.transferStatus.textContent = `Transfer of ${peerName(call)}: ${words[ev]}${sip && ev === CALL_EVENT.TRANSFER_FAILED ? ` (${sip})` : ''}`;
+      ui.transferStatus.textContent = transferText(ev, peerName(call), info);
     });
   }
   return call;
@@ -335,6 +334,7 @@ async function startCall(video: boolean): Promise<void> {
   if (video) wantedVideo.add(call);
   ui.callInfo.textContent = '';
   ui.transferStatus.textContent = '';
+  $('dtmfSent').textContent = '';
   timer.reset();
   render();
   call.call();
@@ -349,6 +349,7 @@ async function answer(video: boolean): Promise<void> {
   if (prev && prev !== call && prev.status() === CALL_STATUS.ESTABLISHED) await prev.hold();
   current = call;
   timer.reset();
+  $('dtmfSent').textContent = '';
   if (video) wantedVideo.add(call);
   call.answer({
     localVideoDisplay: ui.localVideo,
@@ -419,29 +420,18 @@ ui.transferBtn.addEventListener('click', () => {
     ui.transferStatus.textContent = '';
   }
 });
-for (const key of document.querySelectorAll<HTMLButtonElement>('[data-dtmf]')) {
-  key.addEventListener('click', () => {
-    const digit = key.dataset.dtmf ?? '';
+wireKeypad(ui.callee, $('dtmfSent'), {
+  sendDigit: (digit) => {
     const c = current;
-    if (c && c.status() === CALL_STATUS.ESTABLISHED) c.sendDTMF(digit, ui.dtmfType.value as 'RFC2833' | 'INFO');
-    else ui.callee.value += digit;
-  });
-}
-// Keyboard: Enter in the callee field calls; digits, * and # typed anywhere but a field press the keypad.
-ui.callee.addEventListener('keydown', (ev) => {
-  if (ev.key === 'Enter' && !ui.callBtn.disabled) {
-    ev.preventDefault();
-    void startCall(false);
-  }
-});
-document.addEventListener('keydown', (ev) => {
-  const target = ev.target as HTMLElement | null;
-  if (ev.ctrlKey || ev.metaKey || ev.altKey || target?.closest('input, select, textarea')) return;
-  const key = document.querySelector<HTMLButtonElement>(`[data-dtmf="${CSS.escape(ev.key)}"]`);
-  if (key) {
-    ev.preventDefault();
-    key.click();
-  }
+    if (!c || c.status() !== CALL_STATUS.ESTABLISHED) return false;
+    c.sendDTMF(digit, ui.dtmfType.value as 'RFC2833' | 'INFO').catch((e: unknown) => {
+      ui.callInfo.textContent = `DTMF ${digit} not sent: ${e instanceof Error ? e.message : String(e)}`;
+    });
+    return true;
+  },
+  call: () => {
+    if (!ui.callBtn.disabled) void startCall(false);
+  },
 });
 ui.volume.addEventListener('input', () => {
   ui.remoteVideo.volume = Number(ui.volume.value);

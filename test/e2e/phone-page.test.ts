@@ -128,6 +128,7 @@ for (const [kind, user] of [
           since = bob.events.length;
           for (const key of ['1', '2', '#']) await phone.click(`[data-dtmf="${key}"]`);
           assert.equal(await bob.receivedDigits(3, 10_000, since), '12#');
+          assert.equal(await phone.text('dtmfSent'), '12#');
 
           const mic = browser.micToneHz;
           const heardByBob = await baresipHearsNext(bob, mic);
