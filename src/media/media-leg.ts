@@ -24,6 +24,8 @@ export interface StreamStats {
   invalidPackets: number;
   /** Packets dropped because they came from another address than the latched one. */
   unexpectedSourcePackets: number;
+  /** Sends that failed or errors the leg's sockets reported (counted, never thrown). */
+  socketErrors?: number;
 }
 
 export interface LegStats {

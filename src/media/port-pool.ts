@@ -10,6 +10,11 @@ export interface PortPair {
   rtp: Socket;
   /** undefined when the pair was taken for rtcp-mux. */
   rtcp: Socket | undefined;
+  /**
+   * Where the sockets' asynchronous errors go (ICMP errors reported on a later send, EACCES, ...). Each socket
+   * keeps an `error` listener from bind to close: an 'error' event without one is an uncaughtException.
+   */
+  onError: ((error: Error, socket: 'rtp' | 'rtcp') => void) | undefined;
 }
 
 export interface PortPoolOptions {
@@ -20,16 +25,17 @@ export interface PortPoolOptions {
   max: number;
 }
 
-function bind(address: string, port: number): Promise<Socket | undefined> {
+function bind(address: string, port: number, onError: (error: Error) => void): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const s = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
-    const onError = () => {
+    const onBindError = () => {
       s.close();
       resolve(undefined);
     };
-    s.once('error', onError);
+    s.once('error', onBindError);
     s.bind(port, address, () => {
-      s.off('error', onError);
+      s.off('error', onBindError);
+      s.on('error', onError);
       resolve(s);
     });
   });
@@ -60,18 +66,19 @@ export class PortPool {
       const port = this.#cursor;
       this.#cursor = port + 2 > max - 1 ? min : port + 2;
       if (this.#inUse.has(port)) continue;
-      const rtp = await bind(address, port);
+      const pair: { onError: PortPair['onError'] } = { onError: undefined };
+      const rtp = await bind(address, port, (e) => pair.onError?.(e, 'rtp'));
       if (rtp === undefined) continue;
       let rtcp: Socket | undefined;
       if (!rtcpMux) {
-        rtcp = await bind(address, port + 1);
+        rtcp = await bind(address, port + 1, (e) => pair.onError?.(e, 'rtcp'));
         if (rtcp === undefined) {
           rtp.close();
           continue;
         }
       }
       this.#inUse.add(port);
-      return { port, rtp, rtcp };
+      return Object.assign(pair, { port, rtp, rtcp });
     }
     throw new MediaError('MEDIA_NO_PORT', `no free RTP port in ${min}-${max} on ${address}`);
   }

@@ -199,6 +199,43 @@ describe('RtpLeg', () => {
     assert.ok((stats?.invalidPackets ?? 0) + (stats?.unexpectedSourcePackets ?? 0) > 0);
   });
 
+  test('a send the kernel refuses (broadcast: EACCES) is counted and reported, RTP and RTCP, never an uncaughtException', async () => {
+    const reasons: string[] = [];
+    let onReason: () => void = () => {};
+    const { leg } = await setup((reason, from) => {
+      reasons.push(`${reason} to ${from}`);
+      onReason();
+    });
+    // Without SO_BROADCAST, Linux refuses a datagram to the limited broadcast address with EACCES, reported
+    // on the send's callback (else as an 'error' event on the socket).
+    leg.setRemote('audio', { address: '255.255.255.255', port: 5004, rtcpPort: undefined }, false);
+    const four = within(
+      new Promise<void>((resolve) => {
+        onReason = () => (reasons.length >= 4 ? resolve() : undefined);
+      }),
+      2000,
+      'four send errors',
+    );
+    for (let i = 0; i < 3; i++) leg.sendRtp('audio', rtp(i, leg.localSsrc('audio')));
+    leg.sendReports();
+    await four;
+    assert.ok(reasons.includes('socket error (EACCES) to 255.255.255.255:5004'), reasons.join('; '));
+    assert.ok(reasons.includes('socket error (EACCES) to 255.255.255.255:5005'), 'the RTCP report too');
+    assert.equal(leg.stats().streams[0]?.socketErrors, 4);
+    // An IPv6 destination on the udp4 socket fails too, and is counted the same way.
+    leg.setRemote('audio', { address: '::1', port: 5004, rtcpPort: undefined }, false);
+    const fifth = within(
+      new Promise<void>((resolve) => {
+        onReason = () => (reasons.length >= 5 ? resolve() : undefined);
+      }),
+      2000,
+      'a fifth send error',
+    );
+    leg.sendRtp('audio', rtp(9, leg.localSsrc('audio')));
+    await fifth;
+    assert.equal(leg.stats().streams[0]?.socketErrors, 5);
+  });
+
   test('close() releases the ports and may be called twice', async () => {
     const { leg } = await setup();
     const before = pool.inUse;

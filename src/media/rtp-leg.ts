@@ -17,6 +17,8 @@ export interface RemoteEndpoint {
   port: number;
   /** RTCP port when not multiplexed (RFC 3605 a=rtcp, else port + 1). */
   rtcpPort: number | undefined;
+  /** RFC 3605 a=rtcp's address, when it names one (else `address`). */
+  rtcpAddress?: string | undefined;
 }
 
 export interface RtpLegOptions {
@@ -88,6 +90,7 @@ export class RtpLeg implements MediaLeg {
     const stream = new RtpStream(kind, ports);
     stream.rtcpMux = rtcpMux;
     this.#streams.set(kind, stream);
+    ports.onError = (error) => this.#onSocketError(stream, error, undefined);
     ports.rtp.on('message', (msg, rinfo) => this.#onRtpSocket(stream, msg, rinfo));
     ports.rtcp?.on('message', (msg, rinfo) => this.#onRtcpPacket(stream, msg, rinfo));
     return ports.port;
@@ -219,7 +222,7 @@ export class RtpLeg implements MediaLeg {
     const to = s.rtpLatch ?? s.remote;
     if (to === undefined || to.port === 0) return;
     s.onSent(packet, this.#clock.now());
-    s.ports.rtp.send(s.srtp === undefined ? packet : s.srtp.protectRtp(packet), to.port, to.address);
+    this.#send(s, s.ports.rtp, s.srtp === undefined ? packet : s.srtp.protectRtp(packet), to);
   }
 
   sendRtcp(kind: StreamKind, plain: Buffer): void {
@@ -229,11 +232,38 @@ export class RtpLeg implements MediaLeg {
     const socket: Socket = s.rtcpMux || s.ports.rtcp === undefined ? s.ports.rtp : s.ports.rtcp;
     if (s.rtcpMux) {
       const to = s.rtpLatch ?? s.remote;
-      if (to !== undefined && to.port !== 0) socket.send(packet, to.port, to.address);
+      if (to !== undefined && to.port !== 0) this.#send(s, socket, packet, to);
       return;
     }
-    const to = s.rtcpLatch ?? (s.remote && { address: s.remote.address, port: s.remote.rtcpPort ?? s.remote.port + 1 });
-    if (to !== undefined && to.port !== 0) socket.send(packet, to.port, to.address);
+    const to =
+      s.rtcpLatch ??
+      (s.remote && { address: s.remote.rtcpAddress ?? s.remote.address, port: s.remote.rtcpPort ?? s.remote.port + 1 });
+    if (to !== undefined && to.port !== 0) this.#send(s, socket, packet, to);
+  }
+
+  /**
+   * A send never throws out of the packet path: a synchronous throw (closed socket, bad port) and the
+   * asynchronous error of the callback (EACCES, EHOSTUNREACH, ECONNREFUSED from an earlier ICMP) are counted
+   * in the stream's stats and reported like a dropped packet (the plane's DropReporter throttles the log).
+   */
+  #send(s: RtpStream, socket: Socket, packet: Buffer, to: Latch): void {
+    try {
+      socket.send(packet, to.port, to.address, (error) => {
+        if (error) this.#onSocketError(s, error, to);
+      });
+    } catch (error) {
+      this.#onSocketError(s, error, to);
+    }
+  }
+
+  #onSocketError(s: RtpStream, error: unknown, to: Latch | undefined): void {
+    s.socketErrors++;
+    const code = (error as { code?: unknown } | null)?.code;
+    this.#onDropped?.(
+      s.kind,
+      `socket error (${typeof code === 'string' ? code : String(error)})`,
+      to === undefined ? 'the socket' : `${to.address}:${to.port}`,
+    );
   }
 
   /** Sends each stream's RTCP report (SR or RR, with SDES), RFC 3550 §6.4. */

@@ -19,6 +19,8 @@ export class StreamState {
   sentSinceReport = false;
   invalidPackets = 0;
   unexpectedSourcePackets = 0;
+  /** Send or socket errors (EACCES, ICMP unreachable reported on a later send). */
+  socketErrors = 0;
   roundTripTimeMs: number | undefined;
 
   constructor(readonly kind: StreamKind) {}
@@ -101,6 +103,7 @@ export class StreamState {
       roundTripTimeMs: this.roundTripTimeMs,
       invalidPackets: this.invalidPackets,
       unexpectedSourcePackets: this.unexpectedSourcePackets,
+      socketErrors: this.socketErrors,
     };
   }
 }
