@@ -131,6 +131,7 @@ function renderMedia(): void {
 function render(): void {
   const c = current;
   ui.callStatus.textContent = c ? c.status() : '';
+  ui.callStatus.dataset.state = c ? c.status() : '';
   ui.callPeer.textContent = c ? peerName(c) : 'No call';
   // Video only where the call has it: an audio call shows no empty black box.
   renderMedia();
