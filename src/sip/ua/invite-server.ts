@@ -13,7 +13,7 @@ import { createResponse, cseqOf } from './message-factory.js';
 import type { ServerTransactionPort } from './network.js';
 import { ReliableProvisional } from './reliable-provisional.js';
 import { Session } from './session.js';
-import { parseSessionExpires } from './session-timer.js';
+import { clampSessionInterval, parseSessionExpires } from './session-timer.js';
 import { Uas2xxRetransmitter } from './uas-2xx.js';
 
 export interface InviteServerEvents {
@@ -117,13 +117,16 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
       ['Allow', ALLOWED_METHODS],
       ['Supported', SUPPORTED],
     ];
-    // RFC 4028 §9: as UAS, echo the interval; the UAC refreshes unless it asked us to.
+    // RFC 4028 §9: as UAS, echo the interval, lowered to MAX_SESSION_EXPIRES when it is longer ("the UAS MAY
+    // reduce its value but MUST NOT set it to a duration lower than the value in the Min-SE header");
+    // the UAC refreshes unless it asked us to.
     const se = parseSessionExpires(this.request.headers.get('Session-Expires'));
     let sessionTimer: { interval: number; refresher: 'local' | 'remote' } | undefined;
     if (se !== undefined) {
       const refresher = se.refresher === 'uas' ? 'local' : 'remote';
-      sessionTimer = { interval: se.interval, refresher };
-      headers.push(['Session-Expires', `${se.interval};refresher=${se.refresher ?? 'uac'}`]);
+      const interval = clampSessionInterval(se.interval);
+      sessionTimer = { interval, refresher };
+      headers.push(['Session-Expires', `${interval};refresher=${se.refresher ?? 'uac'}`]);
       if (/\btimer\b/i.test(this.request.headers.get('Supported') ?? '')) headers.push(['Require', 'timer']);
     }
     const session = new Session({ ctx: this.ctx, dialog, isCallIdOwner: false, sessionTimer });

@@ -28,6 +28,19 @@ export interface RegistrationEvents {
 
 export type RegistrationState = 'Unregistered' | 'Registering' | 'Registered' | 'Unregistering' | 'Closed';
 
+/**
+ * The registration lifetimes we act on, in seconds. The registrar's granted value is a peer-supplied number: NaN
+ * or a huge value would arm the refresh timer with a delay Node fires at once (over 2^31-1 ms), a REGISTER loop.
+ */
+export const MIN_REGISTRATION_EXPIRES = 60;
+export const MAX_REGISTRATION_EXPIRES = 86_400;
+
+/** A granted lifetime clamped to 60..86400 s; `requested` when it is missing or not a number. */
+export function clampRegistrationExpires(granted: number | undefined, requested: number): number {
+  const v = granted !== undefined && Number.isFinite(granted) ? granted : requested;
+  return Math.min(MAX_REGISTRATION_EXPIRES, Math.max(MIN_REGISTRATION_EXPIRES, v));
+}
+
 export interface RegistrationOptions {
   /** Request-URI of REGISTER: `sip:example.com` (§10.2: the domain of the AOR). */
   registrar: string;
@@ -72,7 +85,8 @@ export class Registration extends EventEmitter<RegistrationEvents> {
       } else if (res.status === 423) {
         // §10.2.8: "the UA MAY retry the registration ... with an expiration interval >= Min-Expires".
         const min = Number(res.headers.get('Min-Expires'));
-        if (Number.isFinite(min) && min > this.expires && min < 2 ** 31) {
+        // A Min-Expires over MAX_REGISTRATION_EXPIRES is not followed (we would refresh sooner anyway).
+        if (Number.isFinite(min) && min > this.expires && min <= MAX_REGISTRATION_EXPIRES) {
           this.expires = min;
           this.register();
           return;
@@ -144,16 +158,19 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     });
   }
 
-  /** §10.2.4: the expires of our Contact in the 200, else the Expires header, else what we asked. */
+  /**
+   * §10.2.4: the expires of our Contact in the 200, else the Expires header, else what we asked; clamped to
+   * MIN_REGISTRATION_EXPIRES..MAX_REGISTRATION_EXPIRES (a value that is not a number counts as missing).
+   */
   private grantedExpires(res: SipResponse): number {
     const ours = parseAddr(this.ctx.contact)?.uri;
     for (const c of res.headers.getAll('Contact').flatMap(splitAddrList)) {
       const a = parseAddr(c);
       const e = a?.params.get('expires');
-      if (a !== undefined && e != null && sameUri(a.uri, ours)) return Number(e);
+      if (a !== undefined && e != null && sameUri(a.uri, ours))
+        return clampRegistrationExpires(seconds(e), this.expires);
     }
-    const h = Number(res.headers.get('Expires'));
-    return Number.isFinite(h) && h > 0 ? h : this.expires;
+    return clampRegistrationExpires(seconds(res.headers.get('Expires')), this.expires);
   }
 
   private fail(f: Omit<RegistrationFailure, 'lost'>): void {
@@ -176,6 +193,11 @@ export class Registration extends EventEmitter<RegistrationEvents> {
     if (this.refreshTimer !== undefined) this.ctx.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
   }
+}
+
+/** A delta-seconds value (RFC 3261 §25.1: 1*DIGIT), else undefined. */
+function seconds(v: string | undefined): number | undefined {
+  return v !== undefined && /^\s*\d{1,10}\s*$/.test(v) ? Number(v) : undefined;
 }
 
 function sameUri(a: string, b: string | undefined): boolean {

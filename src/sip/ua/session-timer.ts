@@ -5,6 +5,18 @@ import type { TimerHandle } from '../clock.js';
 import type { SipRequest } from '../message/message.js';
 import type { UaContext } from './context.js';
 
+/**
+ * The longest session interval we run, in seconds. A peer may ask for up to 10 digits, but a Node timer of more
+ * than 2^31-1 ms fires at once, which would make the refresher send a refresh every millisecond. RFC 4028 §9:
+ * the UAS may lower the interval it was offered (not below Min-SE), so we answer with this value instead.
+ */
+export const MAX_SESSION_EXPIRES = 86_400;
+
+/** The interval we use for a peer-supplied one: at most MAX_SESSION_EXPIRES. */
+export function clampSessionInterval(interval: number): number {
+  return Number.isFinite(interval) ? Math.min(interval, MAX_SESSION_EXPIRES) : MAX_SESSION_EXPIRES;
+}
+
 export interface SessionTimerCallbacks {
   refresh(): void;
   expired(): void;
@@ -30,6 +42,7 @@ export class SessionTimer {
     private refresher: 'local' | 'remote',
     private readonly cb: SessionTimerCallbacks,
   ) {
+    this.interval = clampSessionInterval(interval);
     this.schedule();
   }
 
@@ -49,11 +62,16 @@ export class SessionTimer {
   receivedRefresh(req: SipRequest): void {
     const se = parseSessionExpires(req.headers.get('Session-Expires'));
     if (se !== undefined && se.interval >= 90) {
-      this.interval = se.interval;
+      this.interval = clampSessionInterval(se.interval);
       // In the peer's request, uac is the peer.
       if (se.refresher !== undefined) this.refresher = se.refresher === 'uac' ? 'remote' : 'local';
     }
     this.schedule();
+  }
+
+  /** The interval in force, in seconds. */
+  get seconds(): number {
+    return this.interval;
   }
 
   stop(): void {
