@@ -132,6 +132,7 @@ function render(): void {
   const c = current;
   ui.callStatus.textContent = c ? c.status() : '';
   ui.callStatus.dataset.state = c ? c.status() : '';
+  document.body.classList.toggle('in-call', calls.some(isLive));
   ui.callPeer.textContent = c ? peerName(c) : 'No call';
   // Video only where the call has it: an audio call shows no empty black box.
   renderMedia();
