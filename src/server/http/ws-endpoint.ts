@@ -5,6 +5,7 @@
 // registration removed. The Origin is checked before any session exists (origin-policy.ts): a refused one
 // gets close code 1008 with the reason, which the browser's CloseEvent shows.
 import type { IncomingMessage, Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -14,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import { RateLimiter } from '../session/rate-limiter.js';
 import type { Session, SessionTransport } from '../session/session.js';
 import { ORIGIN_CLOSE_CODE, type OriginPolicy } from './origin-policy.js';
+import { type WsTraceIn, type WsTraceOut, wsTraceIn, wsTraceOut } from './ws-trace.js';
 
 export interface WsEndpointOptions {
   path: string;
@@ -60,11 +62,17 @@ export class WsEndpoint {
 
   #accept(ws: WebSocket, req: IncomingMessage): void {
     const { metrics } = this.#opts;
+    let sessionId = '';
     const send = (m: ServerMessage) => {
       if (m.type === 'error') metrics.wsErrors.inc({ code: m.code });
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(JSON.stringify(m));
+      if (wsTraceOut.hasSubscribers) {
+        wsTraceOut.publish({ at: performance.now(), sessionId, message: m } satisfies WsTraceOut);
+      }
     };
     const session = this.#opts.createSession({ send, close: (code, reason) => ws.close(code, reason) });
+    sessionId = session.id;
     session.log.info({ remoteAddress: req.socket.remoteAddress, origin: req.headers.origin }, 'websocket open');
     const limiter = new RateLimiter({
       perSecond: this.#opts.messagesPerSecond,
@@ -84,6 +92,7 @@ export class WsEndpoint {
       alive = true;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      const at = wsTraceIn.hasSubscribers ? performance.now() : 0;
       alive = true;
       if (!limiter.take()) {
         send({
@@ -112,6 +121,9 @@ export class WsEndpoint {
         return;
       }
       metrics.wsMessages.inc({ type: parsed.message.type });
+      if (wsTraceIn.hasSubscribers) {
+        wsTraceIn.publish({ at, sessionId: session.id, message: parsed.message } satisfies WsTraceIn);
+      }
       session.receive(parsed.message).catch((e: unknown) => session.log.error({ err: e }, 'session.receive failed'));
     });
     ws.on('error', (e) => session.log.warn({ err: e }, 'websocket error'));
