@@ -442,7 +442,12 @@ ui.volume.addEventListener('input', () => {
 devices.onSpeakerChange((id) => devices.routeOutput([ui.remoteVideo, ...document.querySelectorAll('audio')], id));
 devices.onInputChange(() => {
   const c = current;
-  if (c && isLive(c) && c.switchDevices) void c.switchDevices(devices.constraints(c.hasVideo()));
+  if (!c || !isLive(c)) return;
+  c.switchDevices(devices.constraints(showsVideo(c)))
+    .then(() => localMeter.attach(c.getLocalMediaStream())) // the meter follows the new microphone
+    .catch((e: unknown) => {
+      ui.callInfo.textContent = `Could not switch devices: ${e instanceof Error ? e.message : String(e)}`;
+    });
 });
 
 restoreAccount(new URL('/ws', location.href).href.replace(/^http/, 'ws'));
