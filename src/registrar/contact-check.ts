@@ -1,5 +1,6 @@
 // Reading the Contact values of a REGISTER (RFC 3261 §10.2.1, §20.10) and refusing those that point nowhere:
-// a URI that is not sip:/sips:, port 0, an unspecified, multicast or broadcast address, or a host name that
+// a URI that is not sip:/sips:, port 0, an unspecified, multicast or broadcast address (isUnroutableAddress,
+// the host or maddr), or a host name that
 // does not resolve. A binding that cannot be reached would only make the proxy ring nothing.
 
 import { lookup } from 'node:dns/promises';
@@ -10,6 +11,7 @@ import { scanNameAddr } from '../sip/message/name-addr.js';
 import type { SipUri } from '../sip/message/types.js';
 import { parseUri } from '../sip/message/uri.js';
 import { RegistrarError } from './errors.js';
+import { isUnroutableAddress } from './unroutable-address.js';
 
 /** One Contact of a REGISTER. */
 export interface ContactSpec {
@@ -101,19 +103,6 @@ export function readContacts(request: SipRequest): ContactList | RegistrarError 
   return { wildcard: false, contacts };
 }
 
-function unreachableAddress(host: string): boolean {
-  const v = isIP(host);
-  if (v === 4) {
-    const first = Number(host.split('.')[0]);
-    return host === '0.0.0.0' || host === '255.255.255.255' || (first >= 224 && first <= 239);
-  }
-  if (v === 6) {
-    const h = host.toLowerCase();
-    return h === '::' || h.startsWith('ff');
-  }
-  return false;
-}
-
 /** Undefined when the contact can be reached, else the error to answer 400 with. */
 export async function checkReachable(contact: ContactSpec, resolve: HostResolver): Promise<RegistrarError | undefined> {
   const u = contact.parsed;
@@ -122,7 +111,7 @@ export async function checkReachable(contact: ContactSpec, resolve: HostResolver
   const host = typeof maddr === 'string' ? maddr : u.host;
   const bare = host.startsWith('[') ? host.slice(1, -1) : host;
   if (isIP(bare) !== 0)
-    return unreachableAddress(bare) ? badContact(contact.uri, `address ${bare} is unreachable`) : undefined;
+    return isUnroutableAddress(bare) ? badContact(contact.uri, `address ${bare} is unreachable`) : undefined;
   if (!(await resolve(bare))) return badContact(contact.uri, `host ${bare} does not resolve`);
   return undefined;
 }

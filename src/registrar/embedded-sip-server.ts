@@ -4,6 +4,8 @@
 //
 //   UDP/TCP ─► TransportLayer ─► REGISTER rate limit ─► TransactionLayer ─┬─► Registrar ─► LocationService
 //                                                                         └─► Proxy ◄──────────┘
+// Both authenticate with one Authenticator, which limits failed authentications per source address for every
+// method (password guessing through INVITE as much as through REGISTER).
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -16,6 +18,7 @@ import { type ServerTransaction, TransactionLayer } from '../sip/transaction/tra
 import { type Logger, silentLogger } from '../sip/transport/logger.js';
 import type { Destination, MessageSource, TransportProtocol } from '../sip/transport/transport.js';
 import { TransportLayer, type TransportLayerOptions } from '../sip/transport/transport-layer.js';
+import { AuthFailureLimiter, type AuthFailureLimiterOptions } from './auth-failure-limiter.js';
 import { Authenticator } from './authenticator.js';
 import { type HostResolver, systemResolver } from './contact-check.js';
 import { RegistrarError } from './errors.js';
@@ -47,6 +50,13 @@ export interface EmbeddedSipServerOptions {
   policy?: Partial<RegistrarPolicy>;
   /** REGISTER rate limit per source address; false turns it off. */
   rateLimit?: Omit<SourceRateLimiterOptions, 'clock'> | false;
+  /**
+   * Failed authentications per source address, every method (default 10, then one per minute); over it,
+   * requests needing authentication are answered 503 with Retry-After unchecked. False turns it off.
+   */
+  authFailureLimit?: Omit<AuthFailureLimiterOptions, 'clock'> | false;
+  /** Most live digest nonces tracked against replay (default 10000); beyond it new ones wait (503). */
+  maxTrackedNonces?: number;
   /** Numbers the domain serves itself (echo, tone), routed to the gateway. */
   services?: LocalService[];
   /** Challenge out-of-dialog INVITE/MESSAGE/SUBSCRIBE/REFER/PUBLISH from the domain's users. Default true. */
@@ -83,6 +93,8 @@ export interface EmbeddedSipServerEvents {
   registerRefused: [refusal: Refusal];
   /** A REGISTER over the rate limit (answered 503 or dropped). */
   rateLimited: [source: string, action: 'reject' | 'drop'];
+  /** A request refused unchecked (503) because its address failed to authenticate too often. */
+  authThrottled: [source: string, method: string];
 }
 
 function toMap(users: EmbeddedSipServerOptions['users']): Map<string, string> {
@@ -102,6 +114,7 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
   private registrar: Registrar | undefined;
   private proxy: StatefulProxy | undefined;
   private limiter: SourceRateLimiter | undefined;
+  private authFailures: AuthFailureLimiter | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -159,7 +172,16 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
       ports: transport.addresses.map((a) => a.port),
     });
     const policy: RegistrarPolicy = { ...DEFAULT_REGISTRAR_POLICY, ...o.policy };
+    if (o.authFailureLimit !== false) {
+      this.authFailures = new AuthFailureLimiter({ clock: this.clock, ...o.authFailureLimit });
+    }
     const auth = new Authenticator({
+      ...(this.authFailures === undefined ? {} : { failures: this.authFailures }),
+      onThrottled: (sourceHost, request) => {
+        this.logger.info({ source: sourceHost, method: request.method }, 'authentication throttled');
+        this.emit('authThrottled', sourceHost, request.method);
+      },
+      ...(o.maxTrackedNonces === undefined ? {} : { maxTrackedNonces: o.maxTrackedNonces }),
       realm: identity.domain,
       users: this.users,
       clock: this.clock,
@@ -228,6 +250,11 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
   /** Current registrations, for `/rest-api/registrar/bindings`. */
   bindings(): BindingInfo[] {
     return this.location.list();
+  }
+
+  /** Requests refused unchecked since start because their address failed to authenticate too often. */
+  get authThrottledCount(): number {
+    return this.authFailures?.refused ?? 0;
   }
 
   /** REGISTERs refused by the rate limit since start. */

@@ -27,6 +27,8 @@ export class LocalIdentity {
   readonly domain: string;
   private readonly aliases = new Set<string>();
   private readonly ports: Set<number>;
+  /** Bound to every address: all of 127.0.0.0/8 reaches this server too. */
+  private wildcard = false;
 
   constructor(opts: LocalIdentityOptions) {
     this.domain = bare(opts.domain);
@@ -36,6 +38,7 @@ export class LocalIdentity {
       const host = bare(h);
       if (host === '0.0.0.0' || host === '::') {
         // A wildcard bind answers on every address of this machine.
+        this.wildcard = true;
         for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) this.aliases.add(a.address);
         this.aliases.add('localhost');
         this.aliases.add('127.0.0.1');
@@ -51,7 +54,8 @@ export class LocalIdentity {
 
   /** True when the host names this server (any alias). */
   isLocalHost(host: string): boolean {
-    return this.aliases.has(bare(host));
+    const h = bare(host);
+    return this.aliases.has(h) || (this.wildcard && isLoopback(h));
   }
 
   /**

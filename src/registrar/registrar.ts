@@ -19,6 +19,7 @@ import { type ContactSpec, checkReachable, type HostResolver, readContacts } fro
 import { RegistrarError } from './errors.js';
 import type { LocalIdentity } from './local-identity.js';
 import type { Binding, LocationService } from './location-service.js';
+import { uriDestination } from './route-set.js';
 
 export interface RegistrarPolicy {
   /** §10.3 step 7: expiry when the request gives none. Default 3600 s. */
@@ -92,8 +93,11 @@ export class Registrar {
     }
     const user = toUri.value.user;
     // Step 3: authentication (§22). Known and unknown users alike get the same challenge.
-    const outcome = auth.authenticate(request, 'www');
+    const outcome = auth.authenticate(request, 'www', source.host);
     switch (outcome.kind) {
+      case 'throttled':
+        // §21.5.4: 503 with Retry-After; the credentials were not checked.
+        return { user, response: answer(503, 'Service Unavailable', [['Retry-After', String(outcome.retryAfter)]]) };
       case 'challenge':
         return {
           user,
@@ -170,8 +174,10 @@ export class Registrar {
     // A REGISTER without Contact is a query: the 200 lists the bindings (§10.2.3).
     const contacts = list.contacts;
     for (const c of contacts) {
-      // A binding to this server itself would make the proxy forward to itself until Max-Forwards runs out.
-      if (this.o.identity.isOwnAddress(c.parsed.host, c.parsed.port ?? (c.parsed.scheme === 'sips' ? 5061 : 5060))) {
+      // A binding to this server itself would make the proxy forward to itself until Max-Forwards runs out: the
+      // address requests would really go to (maddr, the transport's default port) is compared with ours.
+      const to = uriDestination(c.parsed);
+      if (this.o.identity.isOwnAddress(to.host, to.port)) {
         return new RegistrarError('REGISTRAR_BAD_CONTACT', `Contact ${c.uri} is this server`, { status: 400 });
       }
       const unreachable = await checkReachable(c, this.o.resolveHost);

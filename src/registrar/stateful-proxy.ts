@@ -5,10 +5,13 @@
 //   every target at once, §16.7-§16.10 in the ResponseContext, ACK for 2xx and stray 2xx forwarded statelessly.
 // Media is not anchored: SDP passes through untouched.
 //
-// Policy (documented in the report): out-of-dialog requests are forwarded only to the domain's users and
-// services (others get 403: not an open relay); requests following a route set through us (our Route value)
-// go where the route set says. Out-of-dialog INVITE, MESSAGE, SUBSCRIBE, REFER and PUBLISH from a user of the
-// domain (From in the domain) must authenticate (407), whether or not they come from a registered contact.
+// Policy: not an open relay (RFC 3261 §16.4, §22.3). An out-of-dialog request (no To tag) whose target leaves the
+// domain (a Request-URI of another domain, or a Route value after ours) is forwarded only for a user of the
+// domain (From) who passes the 407 challenge as that user; anyone else gets 403 Relaying Denied. Requests for
+// the domain's users, services and registered contacts go there; out-of-dialog INVITE, MESSAGE, SUBSCRIBE,
+// REFER and PUBLISH from a user of the domain must authenticate (407) too. In-dialog requests go only where a
+// route set through us (our Route value) or a registered contact says. No request goes to a broadcast,
+// multicast or unspecified address. Failed authentications are limited per source address (Authenticator).
 
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../sip/clock.js';
@@ -29,6 +32,7 @@ import type { LocalService } from './local-service.js';
 import type { Binding, LocationService } from './location-service.js';
 import { ResponseContext } from './response-context.js';
 import { preprocessRoutes, recordRoute, routeUri, routeValues, statelessBranch, uriDestination } from './route-set.js';
+import { isUnroutableAddress } from './unroutable-address.js';
 
 /** What the proxy needs from the transport layer (a TransportLayer is one). */
 export interface ProxyTransport {
@@ -95,12 +99,26 @@ export class StatefulProxy {
     // §16.2: a stateful proxy answers an INVITE with 100 (Trying) at once (it will take longer than 200 ms).
     if (request.method === 'INVITE') tx.respond(createResponse(request, 100, 'Trying'));
     const fwd = cloneRequest(request);
-    const targets = this.targetsFor(request, fwd, answer);
-    if (targets !== undefined) this.forward(request, fwd, tx, source, targets);
+    const targets = this.targetsFor(request, fwd, source, answer);
+    if (targets === undefined) return;
+    // A Route, Request-URI or contact host naming no single device (broadcast, multicast, unspecified) is never
+    // a next hop; the other targets of a fork still go.
+    const routable = targets.filter((t) => !isUnroutableAddress(t.destination.host));
+    if (routable.length === 0) {
+      this.o.logger.info({ method: request.method, uri: request.uri, source: source.host }, 'unroutable target');
+      answer(403, 'Destination Not Allowed');
+      return;
+    }
+    this.forward(request, fwd, tx, source, routable);
   }
 
   /** §16.3 - §16.5: validates, preprocesses the Route and finds the targets; answers when there is none. */
-  private targetsFor(request: SipRequest, fwd: SipRequest, answer: Answer): Target[] | undefined {
+  private targetsFor(
+    request: SipRequest,
+    fwd: SipRequest,
+    source: MessageSource,
+    answer: Answer,
+  ): Target[] | undefined {
     // §16.3 step 3: "If the request does not contain a Max-Forwards header field, this check is passed. If the
     // request contains a Max-Forwards header field with a field value of zero (0), the element MUST NOT forward".
     const mf = maxForwards(request);
@@ -114,11 +132,14 @@ export class StatefulProxy {
     const viaUs = preprocessRoutes(fwd, this.o.identity);
     const ruri = parseUri(fwd.uri);
     if (!ruri.ok) return answer(ruri.error.status ?? 400);
+    const inDialog = hasToTag(request);
     const routes = routeValues(fwd);
     if (routes.length > 0) {
-      // §16.5: the Request-URI is the only target; §16.6 step 7: the first Route value is the next hop.
+      // §16.5: the Request-URI is the only target; §16.6 step 7: the first Route value is the next hop. A route
+      // that does not start with us is not ours to follow; one that goes on past us leaves the domain.
       const next = routeUri(routes[0]!);
       if (!viaUs || next === undefined) return answer(403, 'Relaying Denied');
+      if (!inDialog && !this.authorizeRelay(request, fwd, source, answer)) return undefined;
       return [{ uri: fwd.uri, destination: uriDestination(next) }];
     }
     if (ruri.value.user === undefined && this.o.identity.isUs(ruri.value)) {
@@ -128,44 +149,96 @@ export class StatefulProxy {
     // An in-dialog request is not retargeted (§12.2: its Request-URI is the remote target, a contact): it goes
     // to the flow the contact registered from, else to the URI itself along the route set through us.
     const flow = this.flowOfContact(ruri.value);
-    if (hasToTag(request) && flow !== undefined) return [{ uri: fwd.uri, destination: flow }];
+    if (inDialog && flow !== undefined) return [{ uri: fwd.uri, destination: flow }];
     if (this.o.identity.isOurDomain(ruri.value) && ruri.value.user !== undefined) {
-      return this.domainTargets(request, fwd, ruri.value.user, answer);
+      return this.domainTargets(request, fwd, source, ruri.value.user, answer);
     }
-    // Another domain. Forwarded only along a route set through us, or to a contact registered here; never as an
-    // open relay.
-    if (!viaUs && flow === undefined) return answer(403, 'Relaying Denied');
-    return [{ uri: fwd.uri, destination: flow ?? uriDestination(ruri.value) }];
+    // A device registered here, addressed by its contact: a target of the domain.
+    if (flow !== undefined) return [{ uri: fwd.uri, destination: flow }];
+    // The target leaves the domain. In a dialog, only along a route set through us (as recorded at its start);
+    // out of a dialog, only for a user of the domain who authenticates (§22.3, §16.4): never an open relay.
+    if (ruri.value.scheme === 'tel') return answer(416, 'Unsupported URI Scheme');
+    if (inDialog) {
+      if (!viaUs) return answer(403, 'Relaying Denied');
+    } else if (!this.authorizeRelay(request, fwd, source, answer)) {
+      return undefined;
+    }
+    return [{ uri: fwd.uri, destination: uriDestination(ruri.value) }];
   }
 
-  /** §16.5 for a user of the domain; answers and returns undefined when there is no target. */
-  private domainTargets(request: SipRequest, fwd: SipRequest, user: string, answer: Answer): Target[] | undefined {
+  /**
+   * An out-of-dialog request whose target leaves the domain: it must come from a user of the domain (From) who
+   * passes the 407 challenge as that user; anyone else gets 403 Relaying Denied. Answers and returns false when
+   * the request may not go on.
+   */
+  private authorizeRelay(request: SipRequest, fwd: SipRequest, source: MessageSource, answer: Answer): boolean {
     const from = fromUri(request);
-    const outOfDialog = !hasToTag(request);
-    if (
-      this.o.authenticateLocalUsers &&
-      outOfDialog &&
-      AUTHENTICATED.has(request.method) &&
-      from !== undefined &&
-      this.o.identity.isOurDomain(from)
-    ) {
-      const outcome = this.o.auth.authenticate(request, 'proxy');
-      if (outcome.kind === 'challenge') {
+    if (!this.o.authenticateLocalUsers || from === undefined || !this.o.identity.isOurDomain(from)) {
+      this.o.logger.info({ method: request.method, uri: request.uri, source: source.host }, 'relaying denied');
+      answer(403, 'Relaying Denied');
+      return false;
+    }
+    return this.authenticateCaller(request, fwd, source, from, answer);
+  }
+
+  /**
+   * §22.3: challenges (407) a request from a user of the domain and checks that the credentials are that user's
+   * (a caller may only call as itself). Answers and returns false unless they are; consumes them when they are.
+   */
+  private authenticateCaller(
+    request: SipRequest,
+    fwd: SipRequest,
+    source: MessageSource,
+    from: SipUri,
+    answer: Answer,
+  ): boolean {
+    const outcome = this.o.auth.authenticate(request, 'proxy', source.host);
+    switch (outcome.kind) {
+      case 'challenge':
         // §22.3: "a proxy server ... MAY challenge ... with a 407 (Proxy Authentication Required)".
-        return answer(
+        answer(
           407,
           undefined,
           this.o.auth.challenge(outcome.stale).map((c) => ['Proxy-Authenticate', c]),
         );
-      }
-      if (outcome.kind === 'bad') {
-        return answer(400, 'Bad Proxy-Authorization');
-      }
-      // A caller may only call as itself: the authenticated user must be the From user.
-      if (outcome.kind !== 'ok' || outcome.user !== from.user) {
-        return answer(403, 'Forbidden');
-      }
-      this.o.auth.consume(fwd, 'proxy');
+        return false;
+      case 'throttled':
+        // §21.5.4: come back later; the credentials were not checked.
+        answer(503, 'Service Unavailable', [['Retry-After', String(outcome.retryAfter)]]);
+        return false;
+      case 'bad':
+        answer(400, 'Bad Proxy-Authorization');
+        return false;
+      case 'ok':
+        if (outcome.user === from.user) break;
+        answer(403, 'Forbidden');
+        return false;
+      default:
+        answer(403, 'Forbidden');
+        return false;
+    }
+    this.o.auth.consume(fwd, 'proxy');
+    return true;
+  }
+
+  /** §16.5 for a user of the domain; answers and returns undefined when there is no target. */
+  private domainTargets(
+    request: SipRequest,
+    fwd: SipRequest,
+    source: MessageSource,
+    user: string,
+    answer: Answer,
+  ): Target[] | undefined {
+    const from = fromUri(request);
+    if (
+      this.o.authenticateLocalUsers &&
+      !hasToTag(request) &&
+      AUTHENTICATED.has(request.method) &&
+      from !== undefined &&
+      this.o.identity.isOurDomain(from) &&
+      !this.authenticateCaller(request, fwd, source, from, answer)
+    ) {
+      return undefined;
     }
     const service = this.o.services.find((s) => s.handlesUser(user));
     if (service !== undefined) {
@@ -249,7 +322,9 @@ export class StatefulProxy {
    */
   receiveAck(ack: SipRequest, _source: MessageSource): void {
     const mf = maxForwards(ack);
-    if (mf === 'bad' || mf === 0) return;
+    // An ACK for a 2xx is in a dialog (§13.2.2.4: To with the callee's tag); one without a tag is nothing a proxy
+    // forwards (it cannot be challenged, so it would be relayed unauthenticated).
+    if (mf === 'bad' || mf === 0 || !hasToTag(ack)) return;
     const fwd = cloneRequest(ack);
     const viaUs = preprocessRoutes(fwd, this.o.identity);
     const routes = routeValues(fwd);
@@ -267,7 +342,7 @@ export class StatefulProxy {
         destination = uriDestination(ruri.value);
       }
     }
-    if (destination === undefined) {
+    if (destination === undefined || isUnroutableAddress(destination.host)) {
       this.o.logger.info({ uri: ack.uri }, 'ACK with nowhere to go dropped');
       return;
     }
@@ -294,7 +369,7 @@ export class StatefulProxy {
     up.headers.removeFirst('Via');
     const next = parseVia(up.headers.get('Via') ?? '');
     const nextVia = next.ok ? next.value[0] : undefined;
-    if (nextVia === undefined) return;
+    if (nextVia === undefined || isUnroutableAddress(nextVia.host)) return;
     const transport = (['UDP', 'TCP', 'TLS'] as const).find((t) => t === nextVia.transport) ?? 'UDP';
     const source: MessageSource = {
       transport,

@@ -7,9 +7,14 @@ import { SipRequest, SipResponse } from '../message/message.js';
 import { DigestClient } from './digest.js';
 import { DigestServer } from './digest-server.js';
 
-function setup(lifetime = 1000) {
+function setup(lifetime = 1000, maxTrackedNonces?: number) {
   let now = 1_700_000_000_000;
-  const server = new DigestServer({ secret: randomBytes(32), now: () => now, nonceLifetimeMs: lifetime });
+  const server = new DigestServer({
+    secret: randomBytes(32),
+    now: () => now,
+    nonceLifetimeMs: lifetime,
+    ...(maxTrackedNonces === undefined ? {} : { maxTrackedNonces }),
+  });
   const advance = (ms: number) => {
     now += ms;
   };
@@ -79,6 +84,43 @@ describe('DigestServer', () => {
     const v = { method: 'REGISTER', authorization: auth, realm: 'example.com', password: users };
     assert.ok(server.verify(v).ok);
     const again = server.verify(v);
+    assert.equal(!again.ok && again.error.code, 'SIP_AUTH_INVALID');
+  });
+
+  test('RFC 7616 §3.4.6: a digest uri that is not the Request-URI is a bad request (400)', () => {
+    const { server } = setup();
+    const auth = answer(new DigestClient({ username: 'alice', password: 'secret' }), server.challenge('example.com'));
+    const verify = (requestUri: string) =>
+      server.verify({ method: 'REGISTER', requestUri, authorization: auth, realm: 'example.com', password: users });
+    const other = verify('sip:premium@pstn.example.net');
+    assert.equal(!other.ok && other.error.code, 'SIP_AUTH_URI_MISMATCH');
+    assert.equal(!other.ok && other.error.status, 400);
+    // The same resource written differently (§19.1.4: host case-insensitive) is accepted.
+    assert.ok(verify('sip:EXAMPLE.com').ok);
+  });
+
+  test('a full nonce-count table forgets only expired nonces; a new nonce waits (busy) instead of a replay', () => {
+    const { server, advance } = setup(1000, 2);
+    const alice = () => new DigestClient({ username: 'alice', password: 'secret' });
+    const v = (authorization: string) => ({ method: 'REGISTER', authorization, realm: 'example.com', password: users });
+    const a = answer(alice(), server.challenge('example.com')); // issued at 0, alive until 1000
+    assert.ok(server.verify(v(a)).ok);
+    advance(500);
+    const b = answer(alice(), server.challenge('example.com'));
+    const c = answer(alice(), server.challenge('example.com'));
+    assert.ok(server.verify(v(b)).ok);
+    const busy = server.verify(v(c));
+    assert.equal(!busy.ok && busy.error.code, 'SIP_AUTH_BUSY', 'two live nonces tracked: the third must wait');
+    assert.equal(!busy.ok && busy.error.retryAfter, 1);
+    for (const replay of [a, b]) {
+      const r = server.verify(v(replay));
+      assert.equal(!r.ok && r.error.code, 'SIP_AUTH_INVALID', 'a tracked nonce is never forgotten while alive');
+    }
+    advance(501); // a has expired: its slot is free, and its replay is stale
+    assert.ok(server.verify(v(c)).ok);
+    const late = server.verify(v(a));
+    assert.equal(!late.ok && late.error.code, 'SIP_AUTH_STALE_NONCE');
+    const again = server.verify(v(b));
     assert.equal(!again.ok && again.error.code, 'SIP_AUTH_INVALID');
   });
 

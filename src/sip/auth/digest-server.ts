@@ -2,11 +2,16 @@
 // The nonce carries its own issue time and an HMAC over it, so a server keeps no state per challenge:
 //   nonce = base64url( issuedAt (8 bytes, ms) | random (8 bytes) | HMAC-SHA256(secret, issuedAt|random)[0..16] )
 // An expired nonce with a valid HMAC gets stale=true (the client retries without asking the user).
-// The highest nonce count seen per nonce is remembered until the nonce expires, so a replay is refused.
+// The highest nonce count seen per nonce is remembered until the nonce expires, so a replay is refused. The table
+// never forgets a nonce that is still alive (that would reopen its replay): when it is full of live nonces, the
+// first use of another nonce is refused with SIP_AUTH_BUSY (503 with Retry-After) until the oldest expires. Only
+// holders of a password can add entries (an entry is made after the digest matched).
+// The digest `uri` must name the Request-URI (RFC 7616 §3.4.6), else SIP_AUTH_URI_MISMATCH (400).
 import { createHmac, randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../errors.js';
 import { formatAuthHeader, parseAuthHeader } from '../message/auth-header.js';
 import { type DigestAlgorithm, digestResponse, toDigestAlgorithm } from './digest-algorithm.js';
+import { sameRequestUri } from './digest-uri.js';
 import { AuthError } from './errors.js';
 
 export interface DigestServerOptions {
@@ -18,13 +23,18 @@ export interface DigestServerOptions {
   nonceLifetimeMs?: number;
   /** Challenges offered, in order (RFC 8760 §2.4: one per algorithm). Default SHA-256 then MD5. */
   algorithms?: DigestAlgorithm[];
-  /** Most nonces whose counts are remembered. Default 10000. */
+  /** Most live nonces whose counts are remembered; beyond it new nonces are refused (busy). Default 10000. */
   maxTrackedNonces?: number;
   randomBytes?: (n: number) => Buffer;
 }
 
 export interface VerifyRequest {
   method: string;
+  /**
+   * The Request-URI of the request, compared with the digest `uri` (RFC 7616 §3.4.6). Every server verifying a
+   * real request must give it; without it the `uri` is not checked.
+   */
+  requestUri?: string;
   /** The Authorization or Proxy-Authorization value. */
   authorization: string;
   /** The realm this server authenticates. */
@@ -46,7 +56,7 @@ export class DigestServer {
   private readonly algorithms: DigestAlgorithm[];
   private readonly maxTracked: number;
   private readonly randomBytes: (n: number) => Buffer;
-  /** nonce -> [highest nc seen, expiry]; insertion order is issue order. */
+  /** nonce -> [highest nc seen, expiry]; insertion order is first-use order (expiries nearly in order). */
   private readonly counts = new Map<string, [number, number]>();
 
   constructor(opts: DigestServerOptions) {
@@ -101,6 +111,15 @@ export class DigestServer {
     }
     if (realm !== req.realm)
       return err(new AuthError('SIP_AUTH_INVALID', `realm "${realm}" is not ours`, { status: 401 }));
+    // RFC 7616 §3.4.6: "If the request-target [and the uri] do not match, the server SHOULD return a 400 (Bad
+    // Request) error" (RFC 2617 §3.2.2.5: "identify the same resource"). Checked before the password is used.
+    if (req.requestUri !== undefined && !sameRequestUri(uri, req.requestUri)) {
+      return err(
+        new AuthError('SIP_AUTH_URI_MISMATCH', `digest uri ${uri.slice(0, 100)} is not the Request-URI`, {
+          status: 400,
+        }),
+      );
+    }
     const issued = this.checkNonce(nonce);
     if (issued === undefined) return err(new AuthError('SIP_AUTH_INVALID', 'nonce not issued here', { status: 401 }));
     const qop = get('qop');
@@ -133,8 +152,17 @@ export class DigestServer {
     if (this.now() > issued + this.lifetime) {
       return err(new AuthError('SIP_AUTH_STALE_NONCE', 'nonce expired', { status: 401 }));
     }
-    if (!this.acceptCount(nonce, Number.parseInt(nc, 16), issued + this.lifetime)) {
+    const counted = this.acceptCount(nonce, Number.parseInt(nc, 16), issued + this.lifetime);
+    if (counted === 'replayed') {
       return err(new AuthError('SIP_AUTH_INVALID', `nonce count ${nc} replayed`, { status: 401 }));
+    }
+    if (typeof counted === 'number') {
+      return err(
+        new AuthError('SIP_AUTH_BUSY', `${this.counts.size} live nonces tracked`, {
+          status: 503,
+          retryAfter: Math.max(1, Math.ceil(counted / 1000)),
+        }),
+      );
     }
     return ok({ username, realm });
   }
@@ -160,15 +188,33 @@ export class DigestServer {
     return Number(head.readBigUInt64BE(0));
   }
 
-  private acceptCount(nonce: string, nc: number, expiry: number): boolean {
+  /**
+   * Records nonce count `nc` for `nonce`: 'ok', 'replayed' (not above the highest seen), or the milliseconds until
+   * a slot frees when the table is full of live nonces and this one is new. Only expired entries are dropped.
+   */
+  private acceptCount(nonce: string, nc: number, expiry: number): 'ok' | 'replayed' | number {
     const now = this.now();
+    const seen = this.counts.get(nonce);
+    if (seen !== undefined) {
+      if (nc <= seen[0]) return 'replayed';
+      seen[0] = nc;
+      return 'ok';
+    }
+    // Cheap in the usual case: entries are in first-use order, so the expired ones are mostly at the front.
     for (const [n, [, exp]] of this.counts) {
-      if (exp >= now && this.counts.size <= this.maxTracked) break;
+      if (exp >= now) break;
       this.counts.delete(n);
     }
-    const seen = this.counts.get(nonce);
-    if (seen !== undefined && nc <= seen[0]) return false;
+    if (this.counts.size >= this.maxTracked) {
+      // A nonce used late sits behind younger ones: sweep the whole table before refusing.
+      let soonest = Number.POSITIVE_INFINITY;
+      for (const [n, [, exp]] of this.counts) {
+        if (exp < now) this.counts.delete(n);
+        else soonest = Math.min(soonest, exp);
+      }
+      if (this.counts.size >= this.maxTracked) return soonest - now + 1;
+    }
     this.counts.set(nonce, [nc, expiry]);
-    return true;
+    return 'ok';
   }
 }

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { FakeClock } from '../sip/clock.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
+
+describe('AuthFailureLimiter (failed authentications per source address)', () => {
+  test('after maxFailures an address waits; one more try per windowMs / maxFailures', () => {
+    const clock = new FakeClock();
+    const limiter = new AuthFailureLimiter({ clock, maxFailures: 3, windowMs: 3000 });
+    for (let i = 0; i < 3; i++) {
+      assert.equal(limiter.check('192.0.2.1'), undefined, `try ${i + 1} is checked`);
+      limiter.fail('192.0.2.1');
+    }
+    assert.equal(limiter.check('192.0.2.1'), 1, 'the fourth waits 1 s (one failure leaks per second)');
+    assert.equal(limiter.check('192.0.2.2'), undefined, 'another address is not concerned');
+    clock.tick(999);
+    assert.equal(limiter.check('192.0.2.1'), 1);
+    clock.tick(1);
+    assert.equal(limiter.check('192.0.2.1'), undefined);
+    limiter.fail('192.0.2.1');
+    assert.equal(limiter.check('192.0.2.1'), 1);
+    assert.equal(limiter.refused, 3);
+    clock.tick(3000);
+    assert.equal(limiter.check('192.0.2.1'), undefined, 'all forgiven after the window');
+  });
+
+  test('beyond maxSources the least recently failing address is forgotten', () => {
+    const clock = new FakeClock();
+    const limiter = new AuthFailureLimiter({ clock, maxFailures: 1, windowMs: 60_000, maxSources: 2 });
+    limiter.fail('192.0.2.1');
+    limiter.fail('192.0.2.2');
+    limiter.fail('192.0.2.3');
+    assert.equal(limiter.check('192.0.2.1'), undefined);
+    assert.ok((limiter.check('192.0.2.3') ?? 0) > 0);
+  });
+});
