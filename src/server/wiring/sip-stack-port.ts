@@ -162,13 +162,16 @@ abstract class StackDialog implements SipCall {
         h.onTerminated({ ...(info.status !== undefined ? { status: info.status } : {}), reason: info.reason });
     });
     session.on('offer', (offer) => {
-      h.onReinvite(sdpOf(offer.body)).then(
-        (answer) => offer.accept(Buffer.from(answer)),
-        (e: unknown) => {
-          this.log.info({ err: e }, 're-INVITE answered 488');
-          offer.reject(488);
-        },
-      );
+      h.onReinvite(sdpOf(offer.body))
+        .then(
+          (answer) => offer.accept(Buffer.from(answer)),
+          (e: unknown) => {
+            this.log.info({ err: e }, 're-INVITE answered 488');
+            offer.reject(488);
+          },
+        )
+        // The dialog may have ended while the answer was made: accept/reject then throw, and nothing waits here.
+        .catch((e: unknown) => this.log.warn({ err: e }, 're-INVITE answer not sent'));
     });
     session.on('info', (i) => {
       if (i.dtmf) h.onInfoDtmf(i.dtmf.tone, i.dtmf.duration);

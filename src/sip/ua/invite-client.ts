@@ -223,7 +223,7 @@ export class InviteClient extends EventEmitter<InviteClientEvents> {
     this.ctx.network.sendAck(ack);
     if (this.session !== undefined || this.cancelRequested) {
       // §13.2.2.4: a 2xx from a second fork, or one that crossed our CANCEL: ACK it, then BYE.
-      void session.bye();
+      session.bye().catch((e: unknown) => this.ctx.logger.warn({ err: e }, 'BYE failed'));
       if (this.session === undefined) {
         this.session = session;
         this.fail({ status: 487, reason: 'Request Terminated' });

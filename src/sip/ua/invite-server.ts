@@ -135,12 +135,16 @@ export class InviteServer extends EventEmitter<InviteServerEvents> {
     const r = new Uas2xxRetransmitter(this.ctx, this.tx, res, () => {
       // §13.3.1.4: "the dialog is confirmed, but the session SHOULD be terminated" with BYE.
       this.ctx.logger.warn({ callId: dialog.id.callId }, 'no ACK for 2xx in 64*T1, sending BYE');
-      void session.bye({ by: 'error', reason: 'no ACK for the 2xx within 64*T1', status: 408 });
+      session
+        .bye({ by: 'error', reason: 'no ACK for the 2xx within 64*T1', status: 408 })
+        .catch((e: unknown) => this.ctx.logger.warn({ err: e }, 'BYE failed'));
     });
     session.awaitAck(cseqOf(this.request).seq, r);
     // RFC 3891 §3: once the new dialog is accepted, "the UAS MUST ... terminate the target dialog" with BYE.
     if (this.replaces !== undefined && this.replaces.state !== 'Terminated') {
-      void this.replaces.bye({ by: 'local', reason: 'replaced (RFC 3891)' });
+      this.replaces
+        .bye({ by: 'local', reason: 'replaced (RFC 3891)' })
+        .catch((e: unknown) => this.ctx.logger.warn({ err: e }, 'BYE failed'));
     }
     this.emit('accepted', session);
     this.emit('ended');

@@ -344,7 +344,9 @@ export class Session extends EventEmitter<SessionEvents> {
       const r = new Uas2xxRetransmitter(this.ctx, tx, res, () => {
         this.ctx.logger.warn({ callId: this.dialog.id.callId }, 'no ACK for 2xx to re-INVITE');
         this.incomingInvitesDone();
-        void this.bye({ by: 'error', reason: 'no ACK for the 2xx within 64*T1', status: 408 });
+        this.bye({ by: 'error', reason: 'no ACK for the 2xx within 64*T1', status: 408 }).catch((e: unknown) =>
+          this.ctx.logger.warn({ err: e }, 'BYE failed'),
+        );
       });
       this.incomingInvite = { seq, retransmitter: r };
     };
@@ -375,7 +377,9 @@ export class Session extends EventEmitter<SessionEvents> {
       },
       expired: () => {
         this.ctx.logger.warn({ callId: this.dialog.id.callId }, 'session timer expired (RFC 4028 §10)');
-        void this.bye({ by: 'error', reason: 'session timer expired', status: 408 });
+        this.bye({ by: 'error', reason: 'session timer expired', status: 408 }).catch((e: unknown) =>
+          this.ctx.logger.warn({ err: e }, 'BYE failed'),
+        );
       },
     });
   }

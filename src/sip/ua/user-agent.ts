@@ -18,6 +18,7 @@ import { InviteServer } from './invite-server.js';
 import { createRequest, createResponse, type OutOfDialogRequest } from './message-factory.js';
 import type { ServerTransactionPort, UaNetwork } from './network.js';
 import { Registration, type RegistrationFailure } from './registration.js';
+import { replacesAuthorized } from './replaces-authorization.js';
 import { sendWithAuth } from './request-sender.js';
 import type { RequestOutcome, Session } from './session.js';
 import { parseSessionExpires } from './session-timer.js';
@@ -42,6 +43,8 @@ export interface UserAgentOptions {
   userAgent?: string;
   /** RFC 4028 §4: the smallest session interval we accept (Min-SE), default 90. */
   minSessionExpires?: number;
+  /** Incoming INVITEs not answered yet; more are answered 486 Busy Here. Default 16. */
+  maxPendingInvites?: number;
 }
 
 export interface UserAgentEvents {
@@ -65,6 +68,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   /** Outgoing INVITEs without a final response yet (cancelled on close). */
   private readonly outgoing = new Set<InviteClient>();
   private readonly minSE: number;
+  private readonly maxPendingInvites: number;
   private closed = false;
   private keepAliveTimer: TimerHandle | undefined;
 
@@ -87,6 +91,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     }
     this.domain = o.domain;
     this.minSE = o.minSessionExpires ?? 90;
+    this.maxPendingInvites = o.maxPendingInvites ?? 16;
     const aor = `sip:${escapeUser(o.user)}@${o.domain}`;
     const display = o.displayName === undefined ? '' : `"${o.displayName.replace(/["\\\r\n]/g, '')}" `;
     const c = o.network.contact;
@@ -304,6 +309,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       tx.respond(createResponse(req, 422, { headers: [['Min-SE', String(this.minSE)]] }));
       return;
     }
+    // A bound on calls ringing at once: each holds a transaction, timers and a guard of 3 minutes.
+    if (this.pending.size >= this.maxPendingInvites) {
+      this.ctx.logger.warn({ pending: this.pending.size }, 'incoming INVITE refused: too many unanswered (486)');
+      tx.respond(createResponse(req, 486));
+      return;
+    }
     let replaced: Session | undefined;
     const rep = req.headers.get('Replaces');
     if (rep !== undefined) {
@@ -311,6 +322,15 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       // RFC 3891 §3: "If no match is found, the UAS rejects the INVITE and returns a 481".
       if (replaced === undefined) {
         tx.respond(createResponse(req, 481));
+        return;
+      }
+      // RFC 3891 §6.1: only an authorized request replaces a confirmed dialog (see replaces-authorization.ts).
+      if (!replacesAuthorized(req, replaced)) {
+        this.ctx.logger.warn(
+          { callId: replaced.dialog.id.callId },
+          'INVITE with Replaces refused: not authorized (403)',
+        );
+        tx.respond(createResponse(req, 403));
         return;
       }
     }
