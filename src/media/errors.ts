@@ -13,6 +13,8 @@ export type MediaErrorCode =
   // legs and plane
   | 'MEDIA_NO_PORT'
   | 'MEDIA_BAD_SDP'
+  /** c= or a=rtcp of a SIP peer is not a unicast IP of the RTP socket's family (488). */
+  | 'MEDIA_BAD_ADDRESS'
   | 'MEDIA_NO_COMMON_CODEC'
   | 'MEDIA_BAD_STATE'
   | 'MEDIA_UNKNOWN_LEG'

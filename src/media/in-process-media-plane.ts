@@ -3,9 +3,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import {
+  type AddressFamily,
   buildPayloadTypeMap,
   type Codec,
+  checkConnectionAddress,
+  checkMediaAddresses,
   type Direction,
   deriveAnswer,
   deriveOffer,
@@ -20,7 +24,7 @@ import {
 } from '../sdp/index.js';
 import { Bridge, type DtmfTarget } from './bridge.js';
 import { DropReporter } from './drop-reporter.js';
-import { MediaError } from './errors.js';
+import { MediaError, type MediaErrorCode } from './errors.js';
 import type { LegStats, StreamKind } from './media-leg.js';
 import { systemClock } from './media-leg.js';
 import type {
@@ -99,11 +103,13 @@ function codecsOf(media: (LocalMedia | MediaDescription)[] | undefined, kind: St
   return m?.codecs ?? [];
 }
 
+const MEDIA_CODES: Partial<Record<string, MediaErrorCode>> = {
+  SDP_NO_COMMON_CODEC: 'MEDIA_NO_COMMON_CODEC',
+  SDP_BAD_CONNECTION_ADDRESS: 'MEDIA_BAD_ADDRESS',
+};
+
 function negotiationError(code: string, reason: string, sipStatus: number, cause: unknown): MediaError {
-  return new MediaError(code === 'SDP_NO_COMMON_CODEC' ? 'MEDIA_NO_COMMON_CODEC' : 'MEDIA_BAD_SDP', reason, {
-    sipStatus,
-    cause,
-  });
+  return new MediaError(MEDIA_CODES[code] ?? 'MEDIA_BAD_SDP', reason, { sipStatus, cause });
 }
 
 export class InProcessMediaPlane implements MediaPlane {
@@ -113,10 +119,13 @@ export class InProcessMediaPlane implements MediaPlane {
   readonly #events = new EventEmitter();
   readonly #statsTimer: NodeJS.Timeout | undefined;
   readonly #drops: DropReporter | undefined;
+  /** The RTP sockets' address family: SIP peers' c= must be of it. */
+  readonly #family: AddressFamily;
   #closed = false;
 
   constructor(options: InProcessMediaPlaneOptions) {
     this.#options = options;
+    this.#family = isIP(options.rtpAddress) === 6 ? 6 : 4;
     this.#pool = new PortPool({ address: options.rtpAddress, min: options.rtpPortMin, max: options.rtpPortMax });
     this.#drops = options.onDropped === undefined ? undefined : new DropReporter(options.onDropped, systemClock);
     const interval = options.statsIntervalMs ?? 0;
@@ -228,15 +237,23 @@ export class InProcessMediaPlane implements MediaPlane {
     this.#updateRoutes(ea);
   }
 
-  #parse(sdp: string): SessionDescription {
+  /** Parses a leg's remote SDP; a plain-RTP peer's addresses must be unicast IPs of our socket's family. */
+  #parse(e: LegEntry, sdp: string): SessionDescription {
     const r = parseSessionDescription(sdp);
     if (!r.ok) throw negotiationError(r.error.code, r.error.reason, r.error.sipStatus, r.error);
+    if (e.type === 'rtp') {
+      const checked = checkMediaAddresses(r.value, this.#family);
+      if (!checked.ok) {
+        const { code, reason, sipStatus } = checked.error;
+        throw negotiationError(code, `[leg:${e.id}] ${reason}`, sipStatus, checked.error);
+      }
+    }
     return r.value;
   }
 
   async applyOffer(legId: LegId, sdp: string): Promise<void> {
     const e = this.#entry(legId);
-    e.pendingOffer = { text: sdp, sdp: this.#parse(sdp) };
+    e.pendingOffer = { text: sdp, sdp: this.#parse(e, sdp) };
   }
 
   async createOffer(legId: LegId): Promise<string> {
@@ -264,7 +281,7 @@ export class InProcessMediaPlane implements MediaPlane {
     const e = this.#entry(legId);
     if (e.sentOffer === undefined)
       throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no offer was sent on this leg`);
-    const parsed = this.#parse(sdp);
+    const parsed = this.#parse(e, sdp);
     if (e.leg instanceof WebRtcLeg) await e.leg.applyAnswer(sdp);
     e.negotiated = { local: e.sentOffer, remote: parsed.media };
     if (e.leg instanceof RtpLeg) this.#srtpFromAnswer(e, e.leg, parsed);
@@ -467,13 +484,32 @@ export class InProcessMediaPlane implements MediaPlane {
     });
   }
 
-  /** Tells an RTP leg where its peer is (c=, m= port, a=rtcp, rtcp-mux); a change unlatches. */
+  /**
+   * Tells an RTP leg where its peer is (c=, m= port, a=rtcp, rtcp-mux); a change unlatches. The addresses
+   * were checked by #parse; c=0.0.0.0 is hold: nothing is sent.
+   */
   #applyRemote(e: LegEntry, remote: SessionDescription): void {
     if (!(e.leg instanceof RtpLeg)) return;
     for (const kind of KINDS) {
       const m = remote.media.find((x) => x.kind === kind);
       if (m === undefined || m.address === undefined) continue;
-      e.leg.setRemote(kind, { address: m.address, port: m.port, rtcpPort: m.rtcp?.port }, m.rtcpMux);
+      const target = checkConnectionAddress(m.address, this.#family);
+      if (!target.ok || target.value.type === 'hold') {
+        e.leg.setRemote(kind, 'hold', m.rtcpMux);
+        continue;
+      }
+      const rtcpAddress =
+        m.rtcp?.address === undefined ? undefined : checkConnectionAddress(m.rtcp.address, this.#family);
+      e.leg.setRemote(
+        kind,
+        {
+          address: target.value.address,
+          port: m.port,
+          rtcpPort: m.rtcp?.port,
+          rtcpAddress: rtcpAddress?.ok && rtcpAddress.value.type === 'unicast' ? rtcpAddress.value.address : undefined,
+        },
+        m.rtcpMux,
+      );
     }
   }
 

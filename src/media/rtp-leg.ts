@@ -46,6 +46,8 @@ class RtpStream extends StreamState {
   srtp: SdesSrtp | undefined;
   rtcpLatchFromSdp = false;
   rtcpMux = false;
+  /** c=0.0.0.0 from the peer: send nothing. */
+  held = false;
 
   constructor(
     kind: StreamKind,
@@ -100,15 +102,21 @@ export class RtpLeg implements MediaLeg {
     return this.#streams.get(kind)?.ports.port;
   }
 
-  /** Where to send (from the peer's SDP). A changed address or port unlatches (re-INVITE, transfer). */
-  setRemote(kind: StreamKind, remote: RemoteEndpoint, rtcpMux: boolean): void {
+  /**
+   * Where to send (from the peer's SDP). A changed address or port unlatches (re-INVITE, transfer).
+   * `'hold'` is c=0.0.0.0 (RFC 2543 hold, RFC 3264 §8.4): no destination, nothing is sent, not even to a
+   * latched source, until an SDP gives an address again; packets received are still accepted.
+   */
+  setRemote(kind: StreamKind, remote: RemoteEndpoint | 'hold', rtcpMux: boolean): void {
     const s = this.#streams.get(kind);
     if (s === undefined) return;
-    if (s.remote?.address !== remote.address || s.remote.port !== remote.port) {
+    const next = remote === 'hold' ? undefined : remote;
+    if (next === undefined || s.remote?.address !== next.address || s.remote.port !== next.port) {
       s.rtpLatch = undefined;
       s.rtcpLatch = undefined;
     }
-    s.remote = remote;
+    s.remote = next;
+    s.held = next === undefined;
     s.rtcpMux = rtcpMux || s.ports.rtcp === undefined;
   }
 
@@ -218,7 +226,7 @@ export class RtpLeg implements MediaLeg {
 
   sendRtp(kind: StreamKind, packet: Buffer): void {
     const s = this.#streams.get(kind);
-    if (s === undefined || this.#closed) return;
+    if (s === undefined || this.#closed || s.held) return;
     const to = s.rtpLatch ?? s.remote;
     if (to === undefined || to.port === 0) return;
     s.onSent(packet, this.#clock.now());
@@ -227,7 +235,7 @@ export class RtpLeg implements MediaLeg {
 
   sendRtcp(kind: StreamKind, plain: Buffer): void {
     const s = this.#streams.get(kind);
-    if (s === undefined || this.#closed) return;
+    if (s === undefined || this.#closed || s.held) return;
     const packet = s.srtp === undefined ? plain : s.srtp.protectRtcp(plain);
     const socket: Socket = s.rtcpMux || s.ports.rtcp === undefined ? s.ports.rtp : s.ports.rtcp;
     if (s.rtcpMux) {

@@ -10,6 +10,7 @@ export type SdpErrorCode =
   | 'SDP_MISSING_ICE'
   | 'SDP_MISSING_FINGERPRINT'
   | 'SDP_MISSING_CONNECTION'
+  | 'SDP_BAD_CONNECTION_ADDRESS'
   | 'SDP_ANSWER_MISMATCH';
 
 export class SdpError extends Error {

@@ -102,7 +102,10 @@ describe('endpoint legs (server-side media)', () => {
     packets.slice(1).forEach((p, i) => {
       const prev = packets[i];
       assert.equal(p.h.sequenceNumber, ((prev?.h.sequenceNumber ?? 0) + 1) & 0xffff);
-      assert.equal(p.h.timestamp, ((prev?.h.timestamp ?? 0) + 160) >>> 0);
+      // A frame every 160 samples; after a stall of 5 frames or more (a loaded machine), the player skips
+      // ahead: a gap of whole frames, marked as a new talkspurt (rtp-player.ts).
+      const advance = (p.h.timestamp - (prev?.h.timestamp ?? 0)) >>> 0;
+      if (advance !== 160) assert.ok(p.h.marker && advance % 160 === 0 && advance >= 960, `advance ${advance}`);
       assert.equal(p.h.ssrc, prev?.h.ssrc);
     });
     const pcm = Int16Array.from(packets.flatMap((p) => [...decodeG711('PCMA', p.payload)]));
