@@ -1,9 +1,9 @@
 // What every part of the user agent shares: the network below it, the clock its timers run on, the logger,
 // the digest client, and the identity it acts for.
-import type { DigestClient } from '../auth/digest.js';
 import type { Clock } from '../clock.js';
 import type { TimerConfig } from '../timers.js';
 import type { Logger } from '../transport/logger.js';
+import type { ChallengeAnswerer } from './bound-credentials.js';
 import type { UaNetwork } from './network.js';
 
 export interface UaContext {
@@ -11,8 +11,8 @@ export interface UaContext {
   clock: Clock;
   timers: TimerConfig;
   logger: Logger;
-  /** Answers 401/407 challenges; undefined when no password is configured. */
-  auth: DigestClient | undefined;
+  /** Answers 401/407 challenges where the account's credentials belong; undefined without a password. */
+  auth: ChallengeAnswerer | undefined;
   /** Our address-of-record as a From value without tag: `"Alice" <sip:alice@example.com>`. */
   from: string;
   /** Our AOR URI: `sip:alice@example.com`. */

@@ -12,6 +12,7 @@ import type { SipRequest } from '../message/message.js';
 import { escapeUser, validateUser } from '../message/user.js';
 import { DEFAULT_TIMERS, type TimerConfig } from '../timers.js';
 import { type Logger, silentLogger } from '../transport/logger.js';
+import { BoundCredentials } from './bound-credentials.js';
 import { ALLOWED_METHODS, SUPPORTED, type UaContext } from './context.js';
 import { InviteClient, type InviteClientOptions } from './invite-client.js';
 import { InviteServer } from './invite-server.js';
@@ -105,7 +106,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       auth:
         o.password === undefined
           ? undefined
-          : new DigestClient({ username: o.authenticationName ?? o.user, password: o.password }),
+          : new BoundCredentials(new DigestClient({ username: o.authenticationName ?? o.user, password: o.password }), {
+              domain: o.domain,
+              ...(o.outboundProxy === undefined ? {} : { outboundProxy: o.outboundProxy }),
+            }),
       from: `${display}<${aor}>`,
       aor,
       contact: `<sip:${escapeUser(c.user ?? o.user)}@${host}:${c.port}${transport}>`,
