@@ -25,7 +25,7 @@ afterEach(() => {
  * The far end challenges every request without credentials: REGISTER with realm example.com, INVITE with
  * `inviteRealm` and algorithm=MD5 (the harvesting attempt); answers 200 to credentials.
  */
-function setup(inviteRealm: string, outboundProxy?: string) {
+function setup(inviteRealm: string, outboundProxy?: string, domain = 'example.com') {
   const clock = new FakeClock(1_000_000);
   const wire = new LoopbackWire(clock);
   const a = wire.end('A');
@@ -58,7 +58,7 @@ function setup(inviteRealm: string, outboundProxy?: string) {
   const ua = new UserAgent({
     network: a,
     user: 'alice',
-    domain: 'example.com',
+    domain,
     password: 'secret',
     clock,
     ...(outboundProxy === undefined ? {} : { outboundProxy }),
@@ -73,6 +73,14 @@ describe('digest credentials bound to the account (RFC 3261 §22)', () => {
     await once(s.ua, 'registered');
     await once(s.ua.invite('sip:bob@example.com', SDP), 'accepted');
     assert.equal(s.answered.filter((r) => r.method === 'INVITE').length, 1);
+  });
+
+  test('a domain with a port: requests to that host are answered', async () => {
+    const s = setup('example.com', undefined, 'example.com:5070');
+    s.ua.register();
+    await once(s.ua, 'registered');
+    await once(s.ua.invite('1003', SDP), 'accepted');
+    assert.equal(s.answered.length, 2);
   });
 
   test('an INVITE to another host (a REFER target) challenged with 407 is not answered: it fails with 407', async () => {

@@ -28,9 +28,12 @@ export class BoundCredentials implements ChallengeAnswerer {
     private readonly client: DigestClient,
     scope: { domain: string; outboundProxy?: string },
   ) {
-    this.hosts = new Set([normalize(scope.domain)]);
-    const proxy = scope.outboundProxy === undefined ? undefined : uriDestination(withScheme(scope.outboundProxy));
-    if (proxy !== undefined) this.hosts.add(normalize(proxy.host));
+    // Hosts without their ports: the domain may be `host:port` (sip:user@127.0.0.1:5070).
+    this.hosts = new Set();
+    for (const uri of [scope.domain, scope.outboundProxy]) {
+      const host = uri === undefined ? undefined : uriDestination(withScheme(uri))?.host;
+      if (host !== undefined) this.hosts.add(normalize(host));
+    }
   }
 
   answer(request: SipRequest, response: SipResponse): Result<DigestAnswer, AuthError> {
