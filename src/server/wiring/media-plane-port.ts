@@ -42,12 +42,14 @@ export class MediaPlanePort implements MediaPort {
 
   async createSession(options: MediaSessionOptions, handlers: MediaSessionHandlers): Promise<MediaSession> {
     const webrtc = await this.#plane.createWebRtcLeg({ iceLite: true });
-    let rtp: LegId;
+    let rtp: LegId | undefined;
     try {
       rtp = await this.#plane.createRtpLeg();
       await this.#plane.connect(webrtc, rtp);
     } catch (e) {
-      await this.#plane.closeLeg(webrtc);
+      // Both legs go on any failure (closeLeg is idempotent): an RTP leg left behind keeps its RTCP timer and,
+      // once negotiated, its ports.
+      await this.#closeLegs(rtp === undefined ? [webrtc] : [webrtc, rtp]);
       throw e;
     }
     const session = new PlaneMediaSession(
@@ -71,6 +73,13 @@ export class MediaPlanePort implements MediaPort {
     this.#opened++;
     this.#open++;
     return session;
+  }
+
+  async #closeLegs(legs: LegId[]): Promise<void> {
+    const closed = await Promise.allSettled(legs.map((leg) => this.#plane.closeLeg(leg)));
+    for (const r of closed) {
+      if (r.status === 'rejected') this.#log.warn({ err: r.reason }, 'a media leg of a failed session did not close');
+    }
   }
 
   metrics(): MediaMetrics {
