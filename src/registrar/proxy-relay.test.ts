@@ -13,16 +13,25 @@ import {
   flush,
   isRequest,
   isResponse,
+  register,
   requestText,
 } from './testing.js';
 
 const CALLER: Destination = { transport: 'UDP', host: '192.0.2.10', port: 5070 };
+const DESK: Destination = { transport: 'UDP', host: '192.0.2.20', port: 5080 };
 const US = `<sip:${DOMAIN}:5060;lr>`;
 const PSTN = 'sip:0900123456@pstn.example.net';
 
 let seq = 0;
 
-function request(o: { method?: string; uri: string; from: string; toTag?: string; headers?: string[] }): string {
+function request(o: {
+  method?: string;
+  uri: string;
+  from: string;
+  toTag?: string;
+  callId?: string;
+  headers?: string[];
+}): string {
   const n = ++seq;
   const method = o.method ?? 'INVITE';
   return requestText({
@@ -31,7 +40,7 @@ function request(o: { method?: string; uri: string; from: string; toTag?: string
     via: `SIP/2.0/UDP ${CALLER.host}:${CALLER.port};branch=z9hG4bKrelay${n};rport`,
     from: `${o.from};tag=f${n}`,
     to: `<${o.uri}>${o.toTag === undefined ? '' : `;tag=${o.toTag}`}`,
-    callId: `relay-${n}`,
+    callId: o.callId ?? `relay-${n}`,
     cseq: 1,
     headers: ['Contact: <sip:caller@192.0.2.10:5070>', ...(o.headers ?? [])],
   });
@@ -52,6 +61,20 @@ async function exchange(s: FakeSetup, text: string) {
 
 const OUTSIDER = '<sip:mallory@example.com>';
 const LOCAL = `<sip:1001@${DOMAIN}>`;
+
+/**
+ * A dialog recorded through us: an outsider calls 1002 (registered at 192.0.2.20:5080) with `callId`; returns
+ * the Record-Route value the proxy put in, which the caller's in-dialog requests carry as their Route.
+ */
+async function recordedDialog(s: FakeSetup, callId: string): Promise<string> {
+  if (s.server.bindings().length === 0) {
+    await register(s, { user: '1002', contacts: ['<sip:1002@192.0.2.20:5080>'], from: DESK });
+  }
+  const { forwarded } = await exchange(s, request({ uri: `sip:1002@${DOMAIN}`, from: OUTSIDER, callId }));
+  const rr = forwarded[0]?.req.headers.get('Record-Route');
+  assert.ok(rr !== undefined && /;dlg=/.test(rr), 'the INVITE was record-routed with a dialog token');
+  return rr;
+}
 
 describe('StatefulProxy: no open relay', () => {
   test('an outsider with our Route cannot reach another domain or a second Route host (403 Relaying Denied)', async () => {
@@ -143,68 +166,78 @@ describe('StatefulProxy: no open relay', () => {
     await s.server.close();
   });
 
-  test('in a dialog (To tag) the route set through us is followed; an ACK without a To tag is not', async () => {
+  test('in a dialog, only the route set we recorded for it leaves the domain; a To tag alone opens nothing', async () => {
     const s = await fakeServer();
-    const bye = await exchange(
-      s,
-      request({
-        method: 'BYE',
-        uri: 'sip:bob@198.51.100.9:5062',
-        from: OUTSIDER,
-        toTag: 'b',
-        headers: [`Route: ${US}`],
-      }),
-    );
+    const route = await recordedDialog(s, 'dialog-1');
+    const callee = 'sip:bob@198.51.100.9:5062';
+    const inDialog = (method: string, callId: string, r: string) =>
+      exchange(s, request({ method, uri: callee, from: OUTSIDER, toTag: 'b', callId, headers: [`Route: ${r}`] }));
+    const bye = await inDialog('BYE', 'dialog-1', route);
     assert.deepEqual(
       bye.forwarded.map((x) => [x.req.method, x.to.host, x.to.port]),
       [['BYE', '198.51.100.9', 5062]],
     );
-    const notOurs = await exchange(
-      s,
-      request({ method: 'BYE', uri: 'sip:bob@198.51.100.9', from: OUTSIDER, toTag: 'b' }),
-    );
+    assert.equal(bye.forwarded[0]!.req.headers.get('Route'), undefined, 'our value is removed (§16.4)');
+    const ack = await inDialog('ACK', 'dialog-1', route);
     assert.deepEqual(
-      notOurs.responses.map((r) => r.status),
-      [403],
-    );
-    const ack = await exchange(s, request({ method: 'ACK', uri: PSTN, from: OUTSIDER, headers: [`Route: ${US}`] }));
-    assert.deepEqual(ack.forwarded, [], 'an ACK cannot be challenged: without a To tag it is not relayed');
-    const dialogAck = await exchange(
-      s,
-      request({ method: 'ACK', uri: 'sip:bob@198.51.100.9', from: OUTSIDER, toTag: 'b', headers: [`Route: ${US}`] }),
-    );
-    assert.deepEqual(
-      dialogAck.forwarded.map((x) => x.to.host),
+      ack.forwarded.map((x) => x.to.host),
       ['198.51.100.9'],
     );
+    // A made-up dialog: a To tag and our plain Route, or our recorded value under another Call-ID.
+    for (const [callId, r] of [
+      ['made-up', US],
+      ['made-up', route],
+    ] as const) {
+      const invite = await inDialog('INVITE', callId, r);
+      assert.deepEqual(
+        invite.responses.map((x) => `${x.status} ${x.reason}`),
+        ['403 Relaying Denied'],
+      );
+      assert.deepEqual(invite.forwarded, []);
+      assert.deepEqual((await inDialog('ACK', callId, r)).forwarded, []);
+      const next = await inDialog('INVITE', callId, `${r}, <sip:198.51.100.7;lr>`);
+      assert.deepEqual(next.forwarded, [], 'nor through a second Route host');
+    }
+    // An ACK cannot be challenged: without a To tag it is not relayed at all.
+    const bare = await exchange(s, request({ method: 'ACK', uri: PSTN, from: OUTSIDER, headers: [`Route: ${US}`] }));
+    assert.deepEqual(bare.forwarded, []);
     await s.server.close();
   });
 
   test('nothing goes to a broadcast, multicast or unspecified next hop', async () => {
     const s = await fakeServer();
+    const us = await recordedDialog(s, 'dialog-2');
     for (const [uri, route] of [
-      ['sip:bob@255.255.255.255', US],
-      ['sip:bob@198.51.100.9', `${US}, <sip:224.0.0.1;lr>`],
-      ['sip:bob@198.51.100.9;maddr=239.255.255.250', US],
-      ['sip:bob@0.0.0.0:5062', US],
-      ['sip:bob@[ff02::1]', US],
+      ['sip:bob@255.255.255.255', us],
+      ['sip:bob@198.51.100.9', `${us}, <sip:224.0.0.1;lr>`],
+      ['sip:bob@198.51.100.9;maddr=239.255.255.250', us],
+      ['sip:bob@0.0.0.0:5062', us],
+      ['sip:bob@[ff02::1]', us],
     ] as const) {
-      const r = await exchange(
-        s,
-        request({ method: 'BYE', uri, from: OUTSIDER, toTag: 'b', headers: [`Route: ${route}`] }),
-      );
+      const dialog = { from: OUTSIDER, toTag: 'b', callId: 'dialog-2', headers: [`Route: ${route}`] };
+      const r = await exchange(s, request({ method: 'BYE', uri, ...dialog }));
       assert.deepEqual(r.forwarded, [], uri);
       assert.deepEqual(
-        r.responses.map((x) => x.status),
-        [403],
+        r.responses.map((x) => `${x.status} ${x.reason}`),
+        ['403 Destination Not Allowed'],
         uri,
       );
-      const ack = await exchange(
-        s,
-        request({ method: 'ACK', uri, from: OUTSIDER, toTag: 'b', headers: [`Route: ${route}`] }),
-      );
+      const ack = await exchange(s, request({ method: 'ACK', uri, ...dialog }));
       assert.deepEqual(ack.forwarded, [], `ACK ${uri}`);
     }
+    // The same dialog to an ordinary address does go (the refusals above are the addresses').
+    const ok = await exchange(
+      s,
+      request({
+        method: 'BYE',
+        uri: 'sip:bob@198.51.100.9',
+        from: OUTSIDER,
+        toTag: 'b',
+        callId: 'dialog-2',
+        headers: [`Route: ${us}`],
+      }),
+    );
+    assert.equal(ok.forwarded.length, 1);
     await s.server.close();
   });
 });

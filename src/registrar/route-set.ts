@@ -1,7 +1,7 @@
 // Route and Record-Route handling of a proxy (RFC 3261 §16.4, §16.6 steps 4-7, §16.12): recognising our own
 // Route entries, writing our Record-Route, and the next hop of a request.
 
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { splitHeaderList } from '../sip/message/header-list.js';
 import type { SipRequest } from '../sip/message/message.js';
 import { scanNameAddr } from '../sip/message/name-addr.js';
@@ -35,10 +35,10 @@ export function routeUri(value: string): SipUri | undefined {
  * §16.4: "If the first value in the Route header field indicates this proxy, the proxy MUST remove that value
  * from the request." With double Record-Route (a transport change, see `recordRoute`) two values in a row name
  * us: both go. Also §16.4's strict-router case: a Request-URI that is our Record-Route value is replaced by the
- * last Route value. Returns whether one of our values was found (the request follows a route set through us).
+ * last Route value. Returns our values that were removed (empty: the request does not follow a route through us).
  */
-export function preprocessRoutes(request: SipRequest, identity: LocalIdentity): boolean {
-  let ours = false;
+export function preprocessRoutes(request: SipRequest, identity: LocalIdentity): SipUri[] {
+  const ours: SipUri[] = [];
   const ruri = parseUri(request.uri);
   const routes = routeValues(request);
   if (ruri.ok && identity.isUs(ruri.value) && routes.length > 0) {
@@ -47,16 +47,48 @@ export function preprocessRoutes(request: SipRequest, identity: LocalIdentity): 
     const last = routes.pop()!;
     const na = scanNameAddr(last);
     if (na.ok) request.uri = na.value.uri;
-    ours = true;
+    ours.push(ruri.value);
   }
   while (routes.length > 0) {
     const u = routeUri(routes[0]!);
     if (u === undefined || !identity.isUs(u)) break;
     routes.shift();
-    ours = true;
+    ours.push(u);
   }
   setRoutes(request, routes);
   return ours;
+}
+
+/**
+ * The dialog token of our Record-Route values: an HMAC of the Call-ID under the proxy's secret. An in-dialog
+ * request may leave the domain only along a route set we recorded for its dialog (a value with its token), so
+ * a To tag and a Route to us added to a fresh request do not make the proxy an open relay.
+ */
+export class RouteToken {
+  /** The URI parameter our Record-Route values carry it in. */
+  static readonly PARAM = 'dlg';
+  private readonly secret: Buffer;
+
+  constructor(secret: Buffer) {
+    if (secret.length < 32) throw new RangeError('RouteToken secret must be at least 32 bytes');
+    this.secret = secret;
+  }
+
+  forCallId(callId: string): string {
+    return createHmac('sha256', this.secret).update(callId).digest('base64url').slice(0, 22);
+  }
+
+  /** True when one of `ours` (our removed Route values) carries the token of `callId`. */
+  present(ours: readonly SipUri[], callId: string | undefined): boolean {
+    if (callId === undefined) return false;
+    const want = Buffer.from(this.forCallId(callId));
+    return ours.some((u) => {
+      const v = u.params.get(RouteToken.PARAM);
+      if (typeof v !== 'string') return false;
+      const got = Buffer.from(v);
+      return got.length === want.length && timingSafeEqual(got, want);
+    });
+  }
 }
 
 /** The URI parameter `transport` as a transport (UDP when absent; sips: means TLS). */
@@ -79,10 +111,11 @@ export function uriDestination(uri: SipUri): Destination {
   return { host, port: uri.port ?? (transport === 'TLS' ? 5061 : 5060), transport };
 }
 
-/** A Record-Route / Route value naming this proxy on one transport (§16.6 step 4: with `lr`). */
-export function ourRouteValue(sentBy: Address, transport: TransportProtocol): string {
+/** A Record-Route / Route value naming this proxy on one transport (§16.6 step 4: with `lr`), with a token. */
+export function ourRouteValue(sentBy: Address, transport: TransportProtocol, token?: string): string {
   const t = transport === 'UDP' ? '' : `;transport=${transport.toLowerCase()}`;
-  return `<sip:${sentBy.host}:${sentBy.port}${t};lr>`;
+  const k = token === undefined ? '' : `;${RouteToken.PARAM}=${token}`;
+  return `<sip:${sentBy.host}:${sentBy.port}${t};lr${k}>`;
 }
 
 /**
@@ -94,9 +127,10 @@ export function recordRoute(
   request: SipRequest,
   inbound: { transport: TransportProtocol; sentBy: Address },
   outbound: { transport: TransportProtocol; sentBy: Address },
+  token?: string,
 ): void {
-  const inValue = ourRouteValue(inbound.sentBy, inbound.transport);
-  const outValue = ourRouteValue(outbound.sentBy, outbound.transport);
+  const inValue = ourRouteValue(inbound.sentBy, inbound.transport, token);
+  const outValue = ourRouteValue(outbound.sentBy, outbound.transport, token);
   if (inValue !== outValue) request.headers.prepend('Record-Route', inValue);
   request.headers.prepend('Record-Route', outValue);
 }

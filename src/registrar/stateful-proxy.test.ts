@@ -133,7 +133,9 @@ describe('StatefulProxy (RFC 3261 §16) on a fake network', () => {
       const vias = inv.headers.getAll('Via');
       assert.match(vias[0]!, /^SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=z9hG4bK/);
       assert.match(vias[1]!, /192\.0\.2\.10:5070;branch=z9hG4bKc\d+b/);
-      assert.deepEqual(inv.headers.getAll('Record-Route'), ['<sip:127.0.0.1:5060;lr>']);
+      const rr = inv.headers.getAll('Record-Route');
+      assert.equal(rr.length, 1);
+      assert.match(rr[0]!, /^<sip:127\.0\.0\.1:5060;lr;dlg=[\w-]{22}>$/, 'with the dialog token of the Call-ID');
       assert.equal(inv.headers.get('Max-Forwards'), '69');
       assert.equal(inv.headers.get('Proxy-Authorization'), undefined, 'our credentials are consumed');
       assert.equal(inv.body.toString(), 'v=0\r\n', 'the SDP passes untouched');
@@ -445,9 +447,11 @@ describe('StatefulProxy (RFC 3261 §16) on a fake network', () => {
     );
     await flush();
     const inv = requestsTo(s.net.since(before), DESK, 'INVITE')[0]!;
+    const token = /;dlg=([\w-]+)>/.exec(inv.headers.get('Record-Route') ?? '')?.[1];
+    assert.ok(token);
     assert.deepEqual(inv.headers.getAll('Record-Route'), [
-      '<sip:127.0.0.1:5060;lr>',
-      '<sip:127.0.0.1:5060;transport=tcp;lr>',
+      `<sip:127.0.0.1:5060;lr;dlg=${token}>`,
+      `<sip:127.0.0.1:5060;transport=tcp;lr;dlg=${token}>`,
     ]);
     await s.server.close();
   });

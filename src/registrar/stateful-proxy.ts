@@ -9,8 +9,9 @@
 // domain (a Request-URI of another domain, or a Route value after ours) is forwarded only for a user of the
 // domain (From) who passes the 407 challenge as that user; anyone else gets 403 Relaying Denied. Requests for
 // the domain's users, services and registered contacts go there; out-of-dialog INVITE, MESSAGE, SUBSCRIBE,
-// REFER and PUBLISH from a user of the domain must authenticate (407) too. In-dialog requests go only where a
-// route set through us (our Route value) or a registered contact says. No request goes to a broadcast,
+// REFER and PUBLISH from a user of the domain must authenticate (407) too. In-dialog requests leave the domain
+// only along a route set we recorded for their dialog (our Record-Route value carries an HMAC of the Call-ID,
+// RouteToken), so a To tag added to a fresh request does not reopen the relay; to a registered contact they go. No request goes to a broadcast,
 // multicast or unspecified address. Failed authentications are limited per source address (Authenticator).
 
 import { randomBytes } from 'node:crypto';
@@ -31,7 +32,15 @@ import type { LocalIdentity } from './local-identity.js';
 import type { LocalService } from './local-service.js';
 import type { Binding, LocationService } from './location-service.js';
 import { ResponseContext } from './response-context.js';
-import { preprocessRoutes, recordRoute, routeUri, routeValues, statelessBranch, uriDestination } from './route-set.js';
+import {
+  preprocessRoutes,
+  RouteToken,
+  recordRoute,
+  routeUri,
+  routeValues,
+  statelessBranch,
+  uriDestination,
+} from './route-set.js';
 import { isUnroutableAddress } from './unroutable-address.js';
 
 /** What the proxy needs from the transport layer (a TransportLayer is one). */
@@ -76,6 +85,8 @@ interface Target {
 export class StatefulProxy {
   private readonly o: ProxyOptions;
   private readonly contexts = new Map<ServerTransaction, ResponseContext>();
+  /** Marks our Record-Route values per dialog (Call-ID); a new secret each start. */
+  private readonly token = new RouteToken(randomBytes(32));
 
   constructor(opts: ProxyOptions) {
     this.o = opts;
@@ -129,17 +140,24 @@ export class StatefulProxy {
     const proxyRequire = request.headers.getAll('Proxy-Require');
     if (proxyRequire.length > 0) return answer(420, 'Bad Extension', [['Unsupported', proxyRequire.join(', ')]]);
 
-    const viaUs = preprocessRoutes(fwd, this.o.identity);
+    const ours = preprocessRoutes(fwd, this.o.identity);
+    const viaUs = ours.length > 0;
     const ruri = parseUri(fwd.uri);
     if (!ruri.ok) return answer(ruri.error.status ?? 400);
     const inDialog = hasToTag(request);
+    // A route set we recorded for this very dialog (our Record-Route value with the Call-ID's token).
+    const recorded = inDialog && this.token.present(ours, request.headers.get('Call-ID'));
     const routes = routeValues(fwd);
     if (routes.length > 0) {
       // §16.5: the Request-URI is the only target; §16.6 step 7: the first Route value is the next hop. A route
       // that does not start with us is not ours to follow; one that goes on past us leaves the domain.
       const next = routeUri(routes[0]!);
       if (!viaUs || next === undefined) return answer(403, 'Relaying Denied');
-      if (!inDialog && !this.authorizeRelay(request, fwd, source, answer)) return undefined;
+      if (inDialog) {
+        if (!recorded) return answer(403, 'Relaying Denied');
+      } else if (!this.authorizeRelay(request, fwd, source, answer)) {
+        return undefined;
+      }
       return [{ uri: fwd.uri, destination: uriDestination(next) }];
     }
     if (ruri.value.user === undefined && this.o.identity.isUs(ruri.value)) {
@@ -155,11 +173,11 @@ export class StatefulProxy {
     }
     // A device registered here, addressed by its contact: a target of the domain.
     if (flow !== undefined) return [{ uri: fwd.uri, destination: flow }];
-    // The target leaves the domain. In a dialog, only along a route set through us (as recorded at its start);
-    // out of a dialog, only for a user of the domain who authenticates (§22.3, §16.4): never an open relay.
+    // The target leaves the domain. In a dialog, only along the route set we recorded for it; out of a dialog,
+    // only for a user of the domain who authenticates (§22.3, §16.4): never an open relay.
     if (ruri.value.scheme === 'tel') return answer(416, 'Unsupported URI Scheme');
     if (inDialog) {
-      if (!viaUs) return answer(403, 'Relaying Denied');
+      if (!recorded) return answer(403, 'Relaying Denied');
     } else if (!this.authorizeRelay(request, fwd, source, answer)) {
       return undefined;
     }
@@ -285,6 +303,7 @@ export class StatefulProxy {
       if (state === 'Terminated' && this.contexts.get(tx) === ctx && ctx.answered) this.contexts.delete(tx);
     });
     const recordRouting = DIALOG_CREATING.has(original.method) && !hasToTag(original);
+    const token = this.token.forCallId(original.headers.get('Call-ID') ?? '');
     for (const t of targets) {
       const branch = cloneRequest(fwd);
       branch.uri = t.uri; // §16.6 step 2
@@ -295,6 +314,7 @@ export class StatefulProxy {
           branch,
           { transport: source.transport, sentBy: this.o.transport.sentBy(source.transport) },
           { transport: t.destination.transport, sentBy: this.o.transport.sentBy(t.destination.transport) },
+          token,
         );
       }
       this.prependVia(branch, t.destination.transport, newBranch()); // step 8
@@ -326,19 +346,19 @@ export class StatefulProxy {
     // forwards (it cannot be challenged, so it would be relayed unauthenticated).
     if (mf === 'bad' || mf === 0 || !hasToTag(ack)) return;
     const fwd = cloneRequest(ack);
-    const viaUs = preprocessRoutes(fwd, this.o.identity);
+    const recorded = this.token.present(preprocessRoutes(fwd, this.o.identity), ack.headers.get('Call-ID'));
     const routes = routeValues(fwd);
     let destination: Destination | undefined;
     if (routes.length > 0) {
       const next = routeUri(routes[0]!);
-      if (viaUs && next !== undefined) destination = uriDestination(next);
+      if (recorded && next !== undefined) destination = uriDestination(next);
     } else {
       // The remote target of the dialog: a registered contact's flow, else the URI along our route set. An
       // AOR of the domain or our own address is nowhere an ACK can go.
       const ruri = parseUri(fwd.uri);
       const flow = ruri.ok ? this.flowOfContact(ruri.value) : undefined;
       if (flow !== undefined) destination = flow;
-      else if (ruri.ok && viaUs && !this.o.identity.isOurDomain(ruri.value) && !this.o.identity.isUs(ruri.value)) {
+      else if (ruri.ok && recorded && !this.o.identity.isOurDomain(ruri.value) && !this.o.identity.isUs(ruri.value)) {
         destination = uriDestination(ruri.value);
       }
     }
