@@ -333,7 +333,9 @@ for (const [kind, user] of [
 /** A second SDK session in the same page, registered as `login`, that answers every call with video. */
 const VIDEO_PEER = (login: string, domain: string) => `(async () => {
   const P = await import('/sdk/parley.mjs');
-  const s = P.createSession({ sipOptions: { login: '${login}', password: 'pw${login}', domain: '${domain}' } });
+  const [host, port] = '${domain}'.split(':');
+  const sipOptions = { login: '${login}', password: 'pw${login}', domain: '${domain}', outboundProxy: host, port: Number(port) };
+  const s = P.createSession({ sipOptions });
   window.peerSession = s;
   s.on(P.SESSION_STATUS.INCOMING_CALL, (call) => {
     window.peerCall = call;
