@@ -29,6 +29,13 @@ export interface StreamFrame {
   fatal: boolean;
 }
 
+interface FramedHead {
+  headEnd: number;
+  bodyStart: number;
+  length: number;
+  head: ReturnType<typeof parseHead>;
+}
+
 const CR = 0x0d;
 const LF = 0x0a;
 const EMPTY = Buffer.alloc(0);
@@ -52,6 +59,8 @@ export class StreamParser {
   /** Where the search for the end of the current header section resumes. */
   private scanFrom = 0;
   private error: SipError | undefined;
+  /** The parsed head of a message whose body is still arriving, so that it is not parsed again per chunk. */
+  private head: FramedHead | undefined;
   private readonly limits: ParseLimits;
   private readonly handlers: StreamParserHandlers;
 
@@ -105,6 +114,7 @@ export class StreamParser {
     this.start = 0;
     this.end = 0;
     this.scanFrom = 0;
+    this.head = undefined;
   }
 
   /** Feeds bytes; returns the messages (and errors) completed by them, in order. */
@@ -137,6 +147,7 @@ export class StreamParser {
   private consume(n: number): void {
     this.start = Math.min(this.start + n, this.end);
     this.scanFrom = 0;
+    this.head = undefined;
     if (this.start === this.end) {
       // Keep our buffer for the next message unless it grew past the usual size.
       if (!this.owned || this.store.length > 64 * 1024) this.reset();
@@ -168,6 +179,24 @@ export class StreamParser {
     }
     const b = this.buf;
     if (b.length === 0) return undefined;
+    const framed = this.head ?? this.frameHead(b);
+    if (framed === undefined || 'fatal' in framed) return framed;
+    const { head, length, bodyStart } = framed;
+    if (b.length < bodyStart + length) {
+      this.head = framed;
+      this.scanFrom = framed.headEnd;
+      return undefined;
+    }
+    const bytes = Buffer.from(b.subarray(0, bodyStart + length));
+    const body = length === 0 ? Buffer.alloc(0) : Buffer.from(b.subarray(bodyStart, bodyStart + length));
+    this.consume(bodyStart + length);
+    if (head instanceof SipError) return { result: err(head), bytes, fatal: false };
+    head.message.body = body;
+    return { result: ok(head.message), bytes, fatal: false };
+  }
+
+  /** Finds and parses the head of the next message; undefined when more bytes are needed. */
+  private frameHead(b: Buffer): FramedHead | StreamFrame | undefined {
     const end = findHeadEnd(b, 0, this.scanFrom);
     if (end === undefined) {
       if (b.length > this.limits.maxMessageBytes) {
@@ -200,15 +229,6 @@ export class StreamParser {
         ),
       );
     }
-    if (b.length < end.bodyStart + length) {
-      this.scanFrom = end.headEnd;
-      return undefined;
-    }
-    const bytes = Buffer.from(b.subarray(0, end.bodyStart + length));
-    const body = length === 0 ? Buffer.alloc(0) : Buffer.from(b.subarray(end.bodyStart, end.bodyStart + length));
-    this.consume(end.bodyStart + length);
-    if (head instanceof SipError) return { result: err(head), bytes, fatal: false };
-    head.message.body = body;
-    return { result: ok(head.message), bytes, fatal: false };
+    return { headEnd: end.headEnd, bodyStart: end.bodyStart, length, head };
   }
 }

@@ -261,3 +261,35 @@ describe('TransactionLayer (RFC 3261 §17)', () => {
     bob.layer.close();
   });
 });
+
+describe('TransactionLayer under faults and load', () => {
+  test('a TU that throws: the request is answered 500 and its transaction ends', () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport('198.51.100.7', 5060);
+    const { layer, rec } = makeLayer(clock, transport, () => {
+      throw new Error('TU bug');
+    });
+    layer.receiveMessage(makeRequest('OPTIONS', { branch: 'z9hG4bKthrow1' }), SOURCE);
+    layer.receiveMessage(makeRequest('INVITE', { branch: 'z9hG4bKthrow2' }), SOURCE);
+    assert.equal(rec.requests.length, 2);
+    assert.deepEqual(transport.lines, ['500', '500']);
+    // Timer J (OPTIONS) and Timer H (the INVITE's 500 never ACKed) both run 64*T1 over UDP.
+    clock.tick(DEFAULT_TIMERS.T1 * 64);
+    assert.deepEqual(layer.size, { clients: 0, servers: 0 });
+    layer.close();
+  });
+
+  test('beyond maxServerTransactions a new request gets 503 with Retry-After and no transaction', () => {
+    const clock = new FakeClock();
+    const transport = new FakeTransport('198.51.100.7', 5060);
+    const user: TransactionLayerUser = { receiveRequest: () => undefined, receiveAck: () => undefined };
+    const layer = new TransactionLayer({ transport, user, clock, maxServerTransactions: 2 });
+    for (const b of ['z9hG4bKl1', 'z9hG4bKl2', 'z9hG4bKl3'])
+      layer.receiveMessage(makeRequest('OPTIONS', { branch: b }), SOURCE);
+    assert.deepEqual(layer.size, { clients: 0, servers: 2 });
+    assert.deepEqual(transport.lines, ['503']);
+    const res = transport.sent[0]?.message as SipResponse;
+    assert.equal(res.headers.get('Retry-After'), '5');
+    layer.close();
+  });
+});

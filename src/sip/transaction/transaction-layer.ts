@@ -2,8 +2,10 @@
 // transactions for new requests, and matches what the transport layer receives to them: responses by §17.1.3,
 // requests by §17.2.3 (ACK and CANCEL included). What matches nothing goes up to the transaction user.
 
+import { randomBytes } from 'node:crypto';
 import { type Clock, RealClock } from '../clock.js';
 import { SipError } from '../errors.js';
+import { createResponse } from '../message/builders.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/message.js';
 import { formatVia } from '../message/via.js';
 import { DEFAULT_TIMERS, type TimerConfig } from '../timers.js';
@@ -50,7 +52,12 @@ export interface TransactionLayerOptions {
   clock?: Clock;
   timers?: TimerConfig;
   logger?: Logger;
+  /** Live server transactions; a new request beyond it is answered 503 with Retry-After. Default 4096. */
+  maxServerTransactions?: number;
 }
+
+/** Seconds a request refused for load is told to wait (RFC 3261 §21.5.4, §20.33 Retry-After). */
+const OVERLOAD_RETRY_AFTER = 5;
 
 interface ServerEntry {
   tx: ServerTransaction;
@@ -66,6 +73,7 @@ export class TransactionLayer {
   private readonly logger: Logger;
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerEntry>();
+  private readonly maxServerTransactions: number;
   private closed = false;
 
   constructor(opts: TransactionLayerOptions) {
@@ -74,6 +82,7 @@ export class TransactionLayer {
     this.clock = opts.clock ?? new RealClock();
     this.timers = opts.timers ?? DEFAULT_TIMERS;
     this.logger = opts.logger ?? silentLogger;
+    this.maxServerTransactions = opts.maxServerTransactions ?? 4096;
   }
 
   /** Live transactions, for metrics and tests. */
@@ -173,6 +182,13 @@ export class TransactionLayer {
       entry.tx.receiveRequest(request);
       return;
     }
+    if (this.servers.size >= this.maxServerTransactions) {
+      // RFC 3261 §21.5.4: 503 "The server is temporarily unable to process the request due to a temporary
+      // overloading"; statelessly: a transaction is what we cannot afford. A retransmission gets another 503.
+      this.logger.warn({ method: request.method, source, limit: this.maxServerTransactions }, 'request refused: 503');
+      this.respondStatelessly(request, source, 503, [['Retry-After', String(OVERLOAD_RETRY_AFTER)]]);
+      return;
+    }
     const transport: TransactionTransport = {
       reliable: source.transport !== 'UDP',
       send: (m) => {
@@ -204,7 +220,30 @@ export class TransactionLayer {
     tx.on('stateChanged', (state) => {
       if (state === 'Terminated' && this.servers.get(k) === stored) this.servers.delete(k);
     });
-    this.user.receiveRequest(request, tx, source);
+    try {
+      this.user.receiveRequest(request, tx, source);
+    } catch (e) {
+      // A bug in the TU loses this request only: it is answered 500 (RFC 3261 §21.5.1) so that the transaction
+      // ends now, instead of by Timer F (non-INVITE) or never (INVITE).
+      this.logger.error({ err: e, method: request.method, source }, 'request handler threw; answered 500');
+      const last = tx.response;
+      if (tx.state !== 'Terminated' && (last === undefined || last.status < 200)) {
+        tx.respond(createResponse(request, 500, undefined, { toTag: randomBytes(8).toString('hex') }));
+      }
+    }
+  }
+
+  /** A response without a transaction (RFC 3261 §8.2.7 stateless UAS behaviour). */
+  private respondStatelessly(
+    request: SipRequest,
+    source: MessageSource,
+    status: number,
+    headers: [string, string][],
+  ): void {
+    const res = createResponse(request, status, undefined, { toTag: randomBytes(8).toString('hex'), headers });
+    this.transport
+      .sendResponse(res, source)
+      .catch((e: unknown) => this.logger.warn({ err: e, source, status }, 'stateless response not sent'));
   }
 
   /** RFC 2543 matching (§17.2.3): a retransmission carries the original To tag; an ACK carries the response's. */

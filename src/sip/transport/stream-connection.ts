@@ -8,7 +8,6 @@ import type { SipError } from '../errors.js';
 import type { SipMessage } from '../message/message.js';
 import { StreamParser } from '../message/stream-parser.js';
 import type { ParseLimits } from '../message/types.js';
-import { framedRanges } from './framed-ranges.js';
 import type { Logger } from './logger.js';
 import type { Address, TransportProtocol } from './transport.js';
 
@@ -35,7 +34,6 @@ export interface StreamConnectionOptions {
 
 const PONG = Buffer.from('\r\n');
 const PING = Buffer.from('\r\n\r\n');
-const EMPTY = Buffer.alloc(0);
 
 export class StreamConnection {
   readonly id: string;
@@ -50,8 +48,6 @@ export class StreamConnection {
   private readonly idleTimeout: number;
   private readonly logger: Logger;
   private readonly hooks: StreamConnectionHooks;
-  /** The bytes the parser holds but has not framed yet (the tail of the stream), to recover framed bytes. */
-  private tail: Buffer = EMPTY;
   private lastActivity: number;
   private idleTimer: TimerHandle | undefined;
   private closed = false;
@@ -77,10 +73,11 @@ export class StreamConnection {
       try {
         this.receive(chunk);
       } catch (e) {
-        // The parser promises not to throw; if it ever does, this connection is lost, not the process.
+        // The parser promises not to throw (handlers are isolated in deliver); if it ever does, the framing is
+        // lost: this connection is closed, not the process.
         this.logger.error(
           { connection: this.id, remote: this.remote, err: e },
-          'stream handling threw; connection closed',
+          'stream parser threw; connection closed',
         );
         this.close();
       }
@@ -99,33 +96,38 @@ export class StreamConnection {
   private receive(chunk: Buffer): void {
     if (this.closed) return;
     this.lastActivity = this.clock.now();
-    const input = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
-    const results = this.parser.push(chunk);
-    const pending = this.parser.pending;
-    this.tail = pending === 0 ? EMPTY : input.subarray(input.length - pending);
-    if (results.length === 0) return;
-    let ranges: Buffer[] | undefined;
-    if (results.some((r) => !r.ok)) {
-      ranges = framedRanges(input.subarray(0, input.length - pending));
-      if (ranges !== undefined && ranges.length !== results.length) ranges = undefined;
-    }
-    results.forEach((r, i) => {
+    // The parser keeps the unframed bytes itself (growing by doubling) and gives each frame's bytes: nothing
+    // is copied here per chunk, so a peer sending one byte per segment costs linear work.
+    for (const frame of this.parser.pushFrames(chunk)) {
       if (this.closed) return;
-      if (r.ok) {
-        this.hooks.message(this, r.value);
-        return;
+      const result = frame.result;
+      if (result.ok) {
+        this.deliver('message', () => this.hooks.message(this, result.value));
+        continue;
       }
-      const fatal = this.parser.failed && i === results.length - 1;
-      this.hooks.messageError(this, r.error, fatal ? undefined : ranges?.[i]);
-      if (fatal) {
+      const error = result.error;
+      this.deliver('messageError', () => this.hooks.messageError(this, error, frame.fatal ? undefined : frame.bytes));
+      if (frame.fatal) {
         // The stream cannot be framed any more (oversize, unreadable Content-Length): close this connection.
-        this.logger.warn(
-          { connection: this.id, remote: this.remote, err: r.error },
-          'framing error, connection closed',
-        );
+        this.logger.warn({ connection: this.id, remote: this.remote, err: error }, 'framing error, connection closed');
         this.close();
       }
-    });
+    }
+  }
+
+  /**
+   * Runs the handler of one message. A throw from the code above (a bug in the SIP stack) loses that message
+   * only: the connection carries the signalling of every other call on it, so it stays open.
+   */
+  private deliver(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (e) {
+      this.logger.error(
+        { connection: this.id, remote: this.remote, err: e },
+        `${what} handler threw; message dropped, connection kept`,
+      );
+    }
   }
 
   write(data: Buffer): Promise<void> {
