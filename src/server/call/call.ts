@@ -2,11 +2,14 @@
 // requests into SIP and media operations, and SIP responses into the CALL_STATUS the browser sees
 // (call-status.ts has the diagram). Every await is followed by a check that the call has not ended meanwhile:
 // the browser may hang up at any moment, PENDING included, and the SIP side is then always told.
+// What is done to a call once it is up lives beside it: hold and DTMF in call-controls.ts, transfers in
+// call-transfers.ts; the media session's life in call-media.ts.
 import type { Logger } from 'pino';
 import type { CallStatus, DtmfType, IceCandidate, SipHeaders } from '../../protocol/common.js';
 import type { ServerMessage } from '../../protocol/server-messages.js';
 import { ServerError } from '../errors.js';
 import type { MediaPort, MediaSession, SipAccount, SipCall, SipFailure, SipIncomingCall } from '../ports.js';
+import { CallControls } from './call-controls.js';
 import { CallMedia } from './call-media.js';
 import { isFinal, reasonPhrase, statusForFailure, statusForProvisional } from './call-status.js';
 import { CallTransfers } from './call-transfers.js';
@@ -34,7 +37,6 @@ export interface OutgoingCallRequest {
   sipHeaders?: SipHeaders;
 }
 
-const DEFAULT_DTMF_MS = 160;
 const hasVideoIn = (sdp: string | undefined): boolean => sdp !== undefined && /^m=video [1-9]/m.test(sdp);
 
 export class Call {
@@ -57,9 +59,8 @@ export class Call {
   readonly #media: CallMedia;
   #browserHasAnswer = false;
   #hangupRequested = false;
-  #localHold = false;
-  #remoteHold = false;
   readonly transfers: CallTransfers;
+  readonly controls: CallControls;
 
   private constructor(
     ctx: CallContext,
@@ -82,6 +83,7 @@ export class Call {
     this.hasAudio = init.hasAudio;
     this.hasVideo = init.hasVideo;
     this.transfers = new CallTransfers(this, ctx);
+    this.controls = new CallControls(this);
     this.#media = new CallMedia(init.id, ctx.log);
   }
 
@@ -128,6 +130,10 @@ export class Call {
   }
   get ended(): boolean {
     return isFinal(this.#status);
+  }
+  /** Up, held or not: ESTABLISHED or HOLD. */
+  get connected(): boolean {
+    return this.#status === 'ESTABLISHED' || this.#status === 'HOLD';
   }
 
   /** Outgoing: the browser's offer becomes an INVITE. Resolves once the INVITE is on its way. */
@@ -240,7 +246,7 @@ export class Call {
     if (this.ended || this.#hangupRequested) return;
     this.#hangupRequested = true;
     const sip = this.#sip;
-    if (this.#sipIncoming && !this.#isEstablishedish()) {
+    if (this.#sipIncoming && !this.connected) {
       await this.#sipIncoming.reject(declineStatus, reasonPhrase(declineStatus));
       return this.setStatus('FINISH', declineStatus, reasonPhrase(declineStatus));
     }
@@ -250,49 +256,14 @@ export class Call {
     if (!this.ended) this.setStatus('FINISH', undefined, 'Hangup');
   }
 
-  /** Hold (RFC 3264 §8.4: a re-INVITE with sendonly); the browser's leg is not renegotiated. */
-  async hold(on: boolean): Promise<void> {
-    const sip = this.#sip;
-    const media = this.#media.session;
-    if (!sip || !media || !this.#isEstablishedish()) {
-      throw new ServerError('WS_OUT_OF_ORDER', `call.${on ? 'hold' : 'unhold'}: the call is ${this.#status}`, {
-        field: 'callId',
-      });
-    }
-    if (this.#localHold === on) return;
-    const offer = await media.createRtpOffer({ direction: on ? 'sendonly' : 'sendrecv' });
-    const outcome = await sip.reinvite(offer);
-    if (!outcome.ok) {
-      throw new ServerError(
-        'WS_OPERATION_FAILED',
-        `re-INVITE refused: ${outcome.status} ${reasonPhrase(outcome.status, outcome.reason)}`,
-        {
-          sipStatus: outcome.status,
-        },
-      );
-    }
-    if (outcome.sdp !== undefined) await media.applyRtpAnswer(outcome.sdp);
-    this.#localHold = on;
-    this.#updateHold();
+  /** Hold or resume, from the browser (call-controls.ts). */
+  hold(on: boolean): Promise<void> {
+    return this.controls.hold(on);
   }
 
-  /** DTMF towards the SIP side: RFC 4733 events on the RTP leg (early media included), or SIP INFO per digit. */
-  async sendDtmf(digits: string, type: DtmfType = 'RFC2833', durationMs = DEFAULT_DTMF_MS): Promise<void> {
-    const sip = this.#sip;
-    const media = this.#media.session;
-    const connected = this.#isEstablishedish() || (type === 'RFC2833' && this.#status === 'RING_MEDIA');
-    if (!sip || !media || !connected) {
-      throw new ServerError('WS_OUT_OF_ORDER', `call.dtmf: the call is ${this.#status}`, { field: 'callId' });
-    }
-    if (type === 'RFC2833') return media.sendDtmf(digits.toUpperCase(), durationMs);
-    for (const digit of digits.toUpperCase()) {
-      const outcome = await sip.sendInfoDtmf(digit, durationMs);
-      if (!outcome.ok) {
-        throw new ServerError('WS_OPERATION_FAILED', `INFO refused: ${outcome.status} ${outcome.reason}`, {
-          sipStatus: outcome.status,
-        });
-      }
-    }
+  /** DTMF towards the SIP side (call-controls.ts). */
+  sendDtmf(digits: string, type?: DtmfType, durationMs?: number): Promise<void> {
+    return this.controls.sendDtmf(digits, type, durationMs);
   }
 
   /** Any status change goes to the browser, once; a final status closes the media session. */
@@ -350,14 +321,8 @@ export class Call {
     else this.setStatus('FINISH', undefined, info.reason ?? 'BYE');
   }
 
-  async onSipReinvite(offer: string | undefined): Promise<string> {
-    const media = this.#media.session;
-    if (!media || offer === undefined)
-      throw new ServerError('WS_OPERATION_FAILED', 're-INVITE without an offer is not supported');
-    const { sdp, remoteDirection } = await media.reofferFromRtp(offer);
-    this.#remoteHold = remoteDirection === 'sendonly' || remoteDirection === 'inactive';
-    this.#updateHold();
-    return sdp;
+  onSipReinvite(offer: string | undefined): Promise<string> {
+    return this.controls.onReinvite(offer);
   }
 
   onDtmfReceived(digit: string, type: DtmfType): void {
@@ -371,18 +336,9 @@ export class Call {
   }
 
   // ─── internals ──────────────────────────────────────────────────────────────────────────────────────────
-  #isEstablishedish(): boolean {
-    return this.#status === 'ESTABLISHED' || this.#status === 'HOLD';
-  }
-
   #established(status: number, reason: string): void {
     this.establishedAt ??= Date.now();
-    this.setStatus(this.#localHold || this.#remoteHold ? 'HOLD' : 'ESTABLISHED', status, reason);
-  }
-
-  #updateHold(): void {
-    if (!this.#isEstablishedish()) return;
-    this.setStatus(this.#localHold || this.#remoteHold ? 'HOLD' : 'ESTABLISHED', this.sipStatus, this.sipReason);
+    this.setStatus(this.controls.held ? 'HOLD' : 'ESTABLISHED', status, reason);
   }
 
   /** The SIP answer gives the browser its answer; only the first one goes to the browser (it is then stable). */
