@@ -208,7 +208,7 @@ export class InProcessMediaPlane implements MediaPlane {
       pool: this.#pool,
       ...(this.#options.rtcpIntervalMs !== undefined ? { rtcpIntervalMs: this.#options.rtcpIntervalMs } : {}),
       ...(drops
-        ? { onDropped: (_kind: StreamKind, reason: string, from: string) => drops.report(id, `${reason} from ${from}`) }
+        ? { onDropped: (_kind: StreamKind, reason: string, from: string) => drops.report(id, reason, from) }
         : {}),
     });
     this.#add('rtp', id, leg);
