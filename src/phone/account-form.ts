@@ -76,6 +76,9 @@ export function restoreAccount(defaultUrl: string): void {
     console.warn('parley phone: ignoring unreadable saved account', e);
     localStorage.removeItem(STORAGE_KEY);
   }
+  // Saved proxy settings are shown, not hidden in the fold.
+  const fold = field('sipOutboundProxy').closest('details');
+  if (fold && (field('sipOutboundProxy').value || field('sipPort').value)) fold.open = true;
 }
 
 export function saveAccount(values: AccountValues): void {
@@ -90,6 +93,9 @@ export function markField(id: string | undefined, message: string, focus = true)
   const el = document.getElementById(id);
   if (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) {
     el.setAttribute('aria-invalid', 'true');
+    // A marked field inside the folded "Outbound proxy and transport" must be seen.
+    const fold = el.closest('details');
+    if (fold) fold.open = true;
     if (focus) el.focus();
   }
   const note = document.getElementById(`${id}Error`);
