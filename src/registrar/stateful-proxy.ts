@@ -17,8 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../sip/clock.js';
 import { createResponse } from '../sip/message/builders.js';
-import { SipRequest, SipResponse } from '../sip/message/message.js';
-import { scanNameAddr } from '../sip/message/name-addr.js';
+import { type SipRequest, SipResponse } from '../sip/message/message.js';
 import type { SipUri } from '../sip/message/types.js';
 import { parseUri } from '../sip/message/uri.js';
 import { formatVia, parseVia } from '../sip/message/via.js';
@@ -27,10 +26,12 @@ import type { ServerTransaction, TransactionLayer } from '../sip/transaction/tra
 import type { Logger } from '../sip/transport/logger.js';
 import type { Address, Destination, MessageSource, TransportProtocol } from '../sip/transport/transport.js';
 import type { Authenticator } from './authenticator.js';
+import { type Answer, authenticateCaller, authorizeRelay } from './caller-auth.js';
 import { contactKey } from './contact-check.js';
 import type { LocalIdentity } from './local-identity.js';
 import type { LocalService } from './local-service.js';
 import type { Binding, LocationService } from './location-service.js';
+import { cloneRequest, fromUri, hasToTag, maxForwards } from './request-fields.js';
 import { ResponseContext } from './response-context.js';
 import {
   preprocessRoutes,
@@ -73,9 +74,6 @@ const AUTHENTICATED = new Set(['INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER', 'PUBLI
 /** Methods that create dialogs: Record-Route goes in (§16.6 step 4). */
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, SUBSCRIBE, MESSAGE, REGISTER';
-
-/** Answers the request with a final response; returns undefined so a caller can `return answer(...)`. */
-type Answer = (status: number, reason?: string, headers?: [string, string][]) => undefined;
 
 interface Target {
   uri: string;
@@ -155,7 +153,7 @@ export class StatefulProxy {
       if (!viaUs || next === undefined) return answer(403, 'Relaying Denied');
       if (inDialog) {
         if (!recorded) return answer(403, 'Relaying Denied');
-      } else if (!this.authorizeRelay(request, fwd, source, answer)) {
+      } else if (!authorizeRelay(this.o, request, fwd, source, answer)) {
         return undefined;
       }
       return [{ uri: fwd.uri, destination: uriDestination(next) }];
@@ -178,65 +176,10 @@ export class StatefulProxy {
     if (ruri.value.scheme === 'tel') return answer(416, 'Unsupported URI Scheme');
     if (inDialog) {
       if (!recorded) return answer(403, 'Relaying Denied');
-    } else if (!this.authorizeRelay(request, fwd, source, answer)) {
+    } else if (!authorizeRelay(this.o, request, fwd, source, answer)) {
       return undefined;
     }
     return [{ uri: fwd.uri, destination: uriDestination(ruri.value) }];
-  }
-
-  /**
-   * An out-of-dialog request whose target leaves the domain: it must come from a user of the domain (From) who
-   * passes the 407 challenge as that user; anyone else gets 403 Relaying Denied. Answers and returns false when
-   * the request may not go on.
-   */
-  private authorizeRelay(request: SipRequest, fwd: SipRequest, source: MessageSource, answer: Answer): boolean {
-    const from = fromUri(request);
-    if (!this.o.authenticateLocalUsers || from === undefined || !this.o.identity.isOurDomain(from)) {
-      this.o.logger.info({ method: request.method, uri: request.uri, source: source.host }, 'relaying denied');
-      answer(403, 'Relaying Denied');
-      return false;
-    }
-    return this.authenticateCaller(request, fwd, source, from, answer);
-  }
-
-  /**
-   * §22.3: challenges (407) a request from a user of the domain and checks that the credentials are that user's
-   * (a caller may only call as itself). Answers and returns false unless they are; consumes them when they are.
-   */
-  private authenticateCaller(
-    request: SipRequest,
-    fwd: SipRequest,
-    source: MessageSource,
-    from: SipUri,
-    answer: Answer,
-  ): boolean {
-    const outcome = this.o.auth.authenticate(request, 'proxy', source.host);
-    switch (outcome.kind) {
-      case 'challenge':
-        // §22.3: "a proxy server ... MAY challenge ... with a 407 (Proxy Authentication Required)".
-        answer(
-          407,
-          undefined,
-          this.o.auth.challenge(outcome.stale).map((c) => ['Proxy-Authenticate', c]),
-        );
-        return false;
-      case 'throttled':
-        // §21.5.4: come back later; the credentials were not checked.
-        answer(503, 'Service Unavailable', [['Retry-After', String(outcome.retryAfter)]]);
-        return false;
-      case 'bad':
-        answer(400, 'Bad Proxy-Authorization');
-        return false;
-      case 'ok':
-        if (outcome.user === from.user) break;
-        answer(403, 'Forbidden');
-        return false;
-      default:
-        answer(403, 'Forbidden');
-        return false;
-    }
-    this.o.auth.consume(fwd, 'proxy');
-    return true;
   }
 
   /** §16.5 for a user of the domain; answers and returns undefined when there is no target. */
@@ -254,7 +197,7 @@ export class StatefulProxy {
       AUTHENTICATED.has(request.method) &&
       from !== undefined &&
       this.o.identity.isOurDomain(from) &&
-      !this.authenticateCaller(request, fwd, source, from, answer)
+      !authenticateCaller(this.o, request, fwd, source, from, answer)
     ) {
       return undefined;
     }
@@ -437,29 +380,4 @@ export class StatefulProxy {
     for (const ctx of this.contexts.values()) ctx.dispose();
     this.contexts.clear();
   }
-}
-
-function cloneRequest(r: SipRequest): SipRequest {
-  return new SipRequest(r.method, r.uri, r.headers.clone(), r.body);
-}
-
-/** The Max-Forwards value, undefined when absent, 'bad' when not 0..255 (§20.22). */
-function maxForwards(r: SipRequest): number | undefined | 'bad' {
-  const v = r.headers.get('Max-Forwards');
-  if (v === undefined) return undefined;
-  const t = v.trim();
-  if (!/^\d{1,3}$/.test(t) || Number(t) > 255) return 'bad';
-  return Number(t);
-}
-
-function hasToTag(r: SipRequest): boolean {
-  const to = scanNameAddr(r.headers.get('To') ?? '');
-  return to.ok && typeof to.value.params.get('tag') === 'string';
-}
-
-function fromUri(r: SipRequest): SipUri | undefined {
-  const from = scanNameAddr(r.headers.get('From') ?? '');
-  if (!from.ok) return undefined;
-  const u = parseUri(from.value.uri);
-  return u.ok ? u.value : undefined;
 }
