@@ -19,8 +19,10 @@ export interface StreamTransportOptions {
   logger?: Logger;
   /** Runs the idle and connect timers. */
   clock?: Clock;
-  /** Accepted plus opened connections; over it, new ones are refused and logged. Default 1024. */
+  /** Accepted plus opened connections, and TLS ones still handshaking; over it, new ones are refused. Default 1024. */
   maxConnections?: number;
+  /** Accepted connections (handshaking ones included) from one IP address; over it, refused. Default 64. */
+  maxConnectionsPerIp?: number;
   /** Close a connection after this many ms without traffic; 0 never. Default 10 minutes. */
   idleTimeout?: number;
   /** Give up connecting after this many ms. Default 10 s. */
@@ -40,6 +42,11 @@ export abstract class StreamTransport extends EventEmitter<TransportEvents> impl
   protected readonly logger: Logger;
   protected readonly clock: Clock;
   private readonly maxConnections: number;
+  private readonly maxConnectionsPerIp: number;
+  /** Accepted sockets by remote IP, from TCP accept to close (a TLS socket from before its handshake). */
+  private readonly perIp = new Map<string, number>();
+  /** Accepted sockets still in their TLS handshake (`host|port`): they hold a slot until secured or closed. */
+  private readonly handshaking = new Set<string>();
   private readonly idleTimeout: number;
   private readonly connectTimeout: number;
   private server: Server | undefined;
@@ -57,6 +64,7 @@ export abstract class StreamTransport extends EventEmitter<TransportEvents> impl
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? new RealClock();
     this.maxConnections = opts.maxConnections ?? 1024;
+    this.maxConnectionsPerIp = opts.maxConnectionsPerIp ?? 64;
     this.idleTimeout = opts.idleTimeout ?? 600_000;
     this.connectTimeout = opts.connectTimeout ?? 10_000;
     this.bound = { host: opts.host, port: opts.port };
@@ -71,7 +79,11 @@ export abstract class StreamTransport extends EventEmitter<TransportEvents> impl
     return this.connections.size;
   }
 
-  /** Creates the listening server; `accept` is called with each established (for TLS: secured) socket. */
+  /**
+   * Creates the listening server. Each accepted TCP socket goes through `admit` first (for TLS: the raw socket,
+   * before the handshake, with `handshake` true, then `secured` once it is); `accept` takes the established
+   * (for TLS: secured) socket.
+   */
   protected abstract createServer(accept: (socket: Socket) => void): Server;
   /** Opens a socket to `to`; `ready` is the event that says it can carry data ('connect', 'secureConnect'). */
   protected abstract openSocket(to: Address): { socket: Socket; ready: string };
@@ -93,13 +105,47 @@ export abstract class StreamTransport extends EventEmitter<TransportEvents> impl
     });
   }
 
+  /**
+   * Admits an incoming socket or refuses it (destroyed, logged): over the total cap (connections plus TLS
+   * handshakes in progress) or over the cap per remote IP. An admitted socket counts until it closes.
+   */
+  protected admit(socket: Socket, handshake: boolean): boolean {
+    const remote = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const ip = socketHost(remote.host).toLowerCase();
+    const fromIp = this.perIp.get(ip) ?? 0;
+    const reason =
+      this.closing !== undefined
+        ? 'transport closing'
+        : this.connections.size + this.handshaking.size >= this.maxConnections
+          ? `limit of ${this.maxConnections} connections reached`
+          : fromIp >= this.maxConnectionsPerIp
+            ? `limit of ${this.maxConnectionsPerIp} connections from ${ip} reached`
+            : undefined;
+    if (reason !== undefined) {
+      this.logger.warn({ remote, protocol: this.protocol }, `connection refused: ${reason}`);
+      socket.destroy();
+      return false;
+    }
+    this.perIp.set(ip, fromIp + 1);
+    const key = addressKey(remote);
+    if (handshake) this.handshaking.add(key);
+    socket.once('close', () => {
+      this.handshaking.delete(key);
+      const n = (this.perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, n);
+    });
+    return true;
+  }
+
+  /** The TLS handshake of an admitted socket completed: it no longer counts as handshaking. */
+  protected secured(socket: Socket): void {
+    this.handshaking.delete(addressKey({ host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }));
+  }
+
   private accept(socket: Socket): void {
     const remote = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    if (this.closing !== undefined || this.connections.size >= this.maxConnections) {
-      this.logger.warn(
-        { remote, limit: this.maxConnections, protocol: this.protocol },
-        'connection refused: limit reached',
-      );
+    if (this.closing !== undefined) {
       socket.destroy();
       return;
     }
@@ -173,7 +219,7 @@ export abstract class StreamTransport extends EventEmitter<TransportEvents> impl
   }
 
   private connect(to: Address, key: string): Promise<StreamConnection> {
-    if (this.connections.size >= this.maxConnections) {
+    if (this.connections.size + this.handshaking.size >= this.maxConnections) {
       return Promise.reject(
         new Error(`${this.protocol} connection limit ${this.maxConnections} reached [to:${to.host}:${to.port}]`),
       );

@@ -211,6 +211,6 @@ describe('TransportLayer over TCP (RFC 3261 §18.3, RFC 5626 §3.5.1)', () => {
     }
     const refused = await client();
     await waitUntil(refused.socket, 'close', () => refused.closed());
-    assert.ok(logger.has('warn', 'connection refused: limit reached'));
+    assert.ok(logger.has('warn', 'connection refused: limit of 8 connections reached'));
   });
 });

@@ -37,7 +37,7 @@ export interface ListenConfig {
   advertisedHost?: string;
   advertisedPort?: number;
   /** Required for TLS: certificate and key (PEM), trusted CAs, peer verification. */
-  tls?: Pick<TlsTransportOptions, 'cert' | 'key' | 'ca' | 'rejectUnauthorized' | 'requestCert'>;
+  tls?: Pick<TlsTransportOptions, 'cert' | 'key' | 'ca' | 'rejectUnauthorized' | 'requestCert' | 'handshakeTimeout'>;
 }
 
 export interface TransportLayerOptions {
@@ -46,8 +46,10 @@ export interface TransportLayerOptions {
   logger?: Logger;
   /** Runs idle-connection and connect timers (TCP, TLS). */
   clock?: Clock;
-  /** Per stream transport. Default 1024. */
+  /** Per stream transport, TLS handshakes in progress included. Default 1024. */
   maxConnections?: number;
+  /** Accepted connections per remote IP address, per stream transport. Default 64. */
+  maxConnectionsPerIp?: number;
   /** Idle TCP/TLS connections close after this many ms; 0 never. Default 10 minutes. */
   idleTimeout?: number;
   connectTimeout?: number;
@@ -97,6 +99,7 @@ export class TransportLayer extends EventEmitter<TransportLayerEvents> {
       ...(opts.limits === undefined ? {} : { limits: opts.limits }),
       ...(opts.clock === undefined ? {} : { clock: opts.clock }),
       ...(opts.maxConnections === undefined ? {} : { maxConnections: opts.maxConnections }),
+      ...(opts.maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerIp: opts.maxConnectionsPerIp }),
       ...(opts.idleTimeout === undefined ? {} : { idleTimeout: opts.idleTimeout }),
       ...(opts.connectTimeout === undefined ? {} : { connectTimeout: opts.connectTimeout }),
     };

@@ -11,7 +11,9 @@ export class TcpTransport extends StreamTransport {
   readonly protocol = 'TCP' as const;
 
   protected createServer(accept: (socket: Socket) => void): Server {
-    return createServer({ noDelay: true }, accept);
+    return createServer({ noDelay: true }, (socket) => {
+      if (this.admit(socket, false)) accept(socket);
+    });
   }
 
   protected openSocket(to: Address): { socket: Socket; ready: string } {

@@ -17,6 +17,8 @@ export interface TlsTransportOptions extends StreamTransportOptions {
   rejectUnauthorized?: boolean;
   /** Ask clients for a certificate (mutual TLS). Default false. */
   requestCert?: boolean;
+  /** An accepted socket that has not completed its handshake within this many ms is closed. Default 10 s. */
+  handshakeTimeout?: number;
 }
 
 export class TlsTransport extends StreamTransport {
@@ -36,9 +38,25 @@ export class TlsTransport extends StreamTransport {
         ...(this.tls.ca === undefined ? {} : { ca: this.tls.ca }),
         requestCert: this.tls.requestCert ?? false,
         rejectUnauthorized: this.tls.requestCert === true && this.tls.rejectUnauthorized !== false,
+        handshakeTimeout: this.tls.handshakeTimeout ?? 10_000,
       },
-      accept,
+      (socket) => {
+        this.secured(socket);
+        accept(socket);
+      },
     );
+    // Counted from the TCP accept: a socket that never completes its handshake holds a slot until it is closed.
+    server.on('connection', (raw: Socket) => this.admit(raw, true));
+    // With a listener here Node leaves the socket open (a handshake timeout included): close it ourselves.
+    server.on('tlsClientError', (e, socket) => {
+      this.logger.warn(
+        { err: e, remote: { host: socket.remoteAddress, port: socket.remotePort } },
+        'TLS handshake failed',
+      );
+      socket.destroy();
+    });
+    // Counted from the TCP accept: a socket that never completes its handshake holds a slot until it is closed.
+    server.on('connection', (raw: Socket) => this.admit(raw, true));
     server.on('tlsClientError', (e, socket) =>
       this.logger.warn(
         { err: e, remote: { host: socket.remoteAddress, port: socket.remotePort } },
