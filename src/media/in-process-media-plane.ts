@@ -7,7 +7,6 @@ import { isIP } from 'node:net';
 import {
   type AddressFamily,
   buildPayloadTypeMap,
-  type Codec,
   checkConnectionAddress,
   checkMediaAddresses,
   type Direction,
@@ -36,15 +35,13 @@ import type {
   RtpLegRequest,
   WebRtcLegRequest,
 } from './media-plane.js';
+import { codecsOf, type Negotiated } from './negotiated.js';
 import { PortPool } from './port-pool.js';
 import { RtpLeg } from './rtp-leg.js';
 import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, type SdesCrypto, SdesSrtp } from './sdes-srtp.js';
-import { type EndpointMode, endpointAnswer, endpointOffer } from './sources/endpoint-negotiation.js';
-import { attachEndpoint } from './sources/leg-endpoint.js';
+import { ServerMedia } from './server-media.js';
+import type { EndpointMode } from './sources/endpoint-negotiation.js';
 import type { MediaSource } from './sources/pcm-source.js';
-import { RtpPacketizer } from './sources/rtp-packetizer.js';
-import type { RtpPlayer } from './sources/rtp-player.js';
-import { soundTarget, startSound } from './sources/sound.js';
 import { WebRtcLeg } from './webrtc-leg.js';
 
 export interface InProcessMediaPlaneOptions {
@@ -60,12 +57,6 @@ export interface InProcessMediaPlaneOptions {
    * at once, then one summary per 5 s at most.
    */
   onDropped?: (legId: LegId, reason: string) => void;
-}
-
-/** What we declared to a leg's peer and what it declared to us, per m= line. */
-interface Negotiated {
-  local: LocalMedia[] | undefined;
-  remote: MediaDescription[] | undefined;
 }
 
 interface LegEntry {
@@ -86,22 +77,11 @@ interface LegEntry {
   sdes: boolean;
   /** RTP leg: the master keys we put in our last offer, per m= index and crypto tag. */
   offeredKeys: Map<string, Buffer>;
-  /** The server is this leg's far end (sources/): no partner, negotiation of its own. */
-  endpoint: EndpointMode | undefined;
-  /** The sound playing toward the leg's peer. */
-  player: RtpPlayer | undefined;
-  /** The stream of the sounds played on a leg without a bridge (one per leg: sounds follow each other). */
-  packetizer: RtpPacketizer | undefined;
+  /** What the server itself sends on the leg (sounds), and the endpoint side of player/echo legs. */
+  server: ServerMedia;
 }
 
 const KINDS: StreamKind[] = ['audio', 'video'];
-
-/** Codecs of the first live stream of a kind: a remote m= with port 0 is rejected; our own derived
- * media leave port 0 for the leg to fill, and are rejected when they have no codecs. */
-function codecsOf(media: (LocalMedia | MediaDescription)[] | undefined, kind: StreamKind): Codec[] {
-  const m = media?.find((x) => x.kind === kind && x.codecs.length > 0 && ('protocol' in x ? x.port !== 0 : true));
-  return m?.codecs ?? [];
-}
 
 const MEDIA_CODES: Partial<Record<string, MediaErrorCode>> = {
   SDP_NO_COMMON_CODEC: 'MEDIA_NO_COMMON_CODEC',
@@ -155,7 +135,7 @@ export class InProcessMediaPlane implements MediaPlane {
     return e;
   }
 
-  #add(type: LegEntry['type'], id: LegId, leg: WebRtcLeg | RtpLeg): LegId {
+  #add(type: LegEntry['type'], id: LegId, leg: WebRtcLeg | RtpLeg, endpoint?: EndpointMode): LegId {
     this.#legs.set(id, {
       id,
       type,
@@ -170,9 +150,10 @@ export class InProcessMediaPlane implements MediaPlane {
       webRtcStarted: false,
       sdes: false,
       offeredKeys: new Map(),
-      endpoint: undefined,
-      player: undefined,
-      packetizer: undefined,
+      server: new ServerMedia(id, leg, endpoint, {
+        onDtmf: (digit, durationMs) => this.#emit('dtmf', { legId: id, digit, durationMs }),
+        onPlayEnded: () => this.#emit('playEnded', { legId: id }),
+      }),
     });
     return id;
   }
@@ -211,17 +192,15 @@ export class InProcessMediaPlane implements MediaPlane {
         ? { onDropped: (_kind: StreamKind, reason: string, from: string) => drops.report(id, reason, from) }
         : {}),
     });
-    this.#add('rtp', id, leg);
-    const entry = this.#entry(id);
-    entry.sdes = request.sdesSrtp ?? false;
-    entry.endpoint = request.endpoint;
+    this.#add('rtp', id, leg, request.endpoint);
+    this.#entry(id).sdes = request.sdesSrtp ?? false;
     return id;
   }
 
   async connect(a: LegId, b: LegId): Promise<void> {
     const ea = this.#entry(a);
     const eb = this.#entry(b);
-    if (ea.endpoint !== undefined || eb.endpoint !== undefined) {
+    if (ea.server.endpoint !== undefined || eb.server.endpoint !== undefined) {
       throw new MediaError('MEDIA_BAD_STATE', `[legs:${a},${b}] an endpoint leg is not connected to another`);
     }
     ea.bridge?.close();
@@ -258,8 +237,8 @@ export class InProcessMediaPlane implements MediaPlane {
 
   async createOffer(legId: LegId): Promise<string> {
     const e = this.#entry(legId);
-    if (e.endpoint === 'player') {
-      const media = endpointOffer();
+    if (e.server.endpoint === 'player') {
+      const media = e.server.offer();
       const text = await this.#write(e, media, 'offer');
       e.sentOffer = media;
       return text;
@@ -298,14 +277,14 @@ export class InProcessMediaPlane implements MediaPlane {
     }
     this.#applyRemote(e, parsed);
     this.#updateRoutes(e);
-    this.#attachEndpoint(e);
+    e.server.attach(e.negotiated);
   }
 
   async createAnswer(legId: LegId): Promise<string> {
     const e = this.#entry(legId);
     const offer = e.pendingOffer;
     if (offer === undefined) throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no offer to answer`);
-    if (e.endpoint !== undefined) return this.#answerAsEndpoint(e, e.endpoint, offer);
+    if (e.server.endpoint !== undefined) return this.#answerAsEndpoint(e, offer);
     const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
     const answered = partner?.negotiated.remote;
     if (answered === undefined || partner === undefined) {
@@ -323,81 +302,24 @@ export class InProcessMediaPlane implements MediaPlane {
     return text;
   }
 
-  async #answerAsEndpoint(
-    e: LegEntry,
-    mode: EndpointMode,
-    offer: { text: string; sdp: SessionDescription },
-  ): Promise<string> {
-    const answer = endpointAnswer(mode, offer.sdp.media);
-    if (!answer.ok) throw new MediaError('MEDIA_NO_COMMON_CODEC', `[leg:${e.id}] ${answer.reason}`, { sipStatus: 488 });
-    const text = await this.#write(e, answer.media, 'answer', offer.text, offer.sdp);
-    e.negotiated = { local: answer.media, remote: offer.sdp.media };
+  async #answerAsEndpoint(e: LegEntry, offer: { text: string; sdp: SessionDescription }): Promise<string> {
+    const media = e.server.answer(offer.sdp.media);
+    const text = await this.#write(e, media, 'answer', offer.text, offer.sdp);
+    e.negotiated = { local: media, remote: offer.sdp.media };
     e.pendingOffer = undefined;
     this.#applyRemote(e, offer.sdp);
-    this.#attachEndpoint(e);
+    e.server.attach(e.negotiated);
     return text;
-  }
-
-  /** An endpoint leg's packets: echoed or consumed; RFC 4733 digits reported. */
-  #attachEndpoint(e: LegEntry): void {
-    if (e.endpoint === undefined) return;
-    const eventRates = new Map(
-      codecsOf(e.negotiated.local, 'audio')
-        .filter(isTelephoneEvent)
-        .map((c) => [c.payloadType, c.clockRate] as const),
-    );
-    attachEndpoint(e.leg, {
-      mode: e.endpoint,
-      eventRates,
-      onDtmf: (digit, durationMs) => this.#emit('dtmf', { legId: e.id, digit, durationMs }),
-    });
   }
 
   async play(legId: LegId, source: MediaSource, options: PlayOptions = {}): Promise<void> {
     const e = this.#entry(legId);
-    const local = codecsOf(e.negotiated.local, 'audio');
-    const remote = codecsOf(e.negotiated.remote, 'audio');
-    if (local.length === 0 || remote.length === 0) {
-      throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no audio negotiated yet to play into`);
-    }
-    const target = soundTarget(legId, local, remote);
-    const bridge = e.bridge;
-    e.packetizer ??= new RtpPacketizer(() => e.leg.localSsrc('audio'));
-    const packetizer = e.packetizer;
-    // A new sound replaces the one playing, and starts its own timestamps from the stream's current time.
-    e.player?.stop();
-    e.player = undefined;
-    bridge?.endInjection(legId);
-    packetizer.beginSound(systemClock.now());
-    const player = startSound({
-      legId,
-      source,
-      loop: options.loop ?? false,
-      law: target.law,
-      onFrame: (f) => {
-        if (bridge !== undefined) bridge.injectAudio(legId, target.payloadType, f.payload, f.marker, f.offset);
-        else
-          e.leg.sendRtp(
-            'audio',
-            packetizer.packet(target.payloadType, f.payload, f.marker, f.offset, systemClock.now()),
-          );
-      },
-      onEnded: () => {
-        if (e.player !== player) return;
-        e.player = undefined;
-        bridge?.endInjection(legId);
-        this.#emit('playEnded', { legId });
-      },
-    });
-    e.player = player;
+    e.server.play(e.negotiated, e.bridge, source, options.loop ?? false);
   }
 
   async stopPlaying(legId: LegId): Promise<void> {
     const e = this.#legs.get(legId);
-    if (e?.player === undefined) return;
-    e.player.stop();
-    e.player = undefined;
-    e.bridge?.endInjection(legId);
+    e?.server.stop(e.bridge);
   }
 
   async #write(
@@ -585,7 +507,7 @@ export class InProcessMediaPlane implements MediaPlane {
     if (e === undefined) return;
     this.#legs.delete(legId);
     this.#drops?.forgetLeg(legId);
-    e.player?.stop();
+    e.server.close();
     e.bridge?.close();
     if (e.partner !== undefined) {
       const p = this.#legs.get(e.partner);
