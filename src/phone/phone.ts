@@ -186,6 +186,8 @@ function track(call: Call): Call {
     if (call === incoming && call.status() !== CALL_STATUS.NEW && call.status() !== CALL_STATUS.PENDING) hideIncoming();
     if (call === current) {
       if (call.status() === CALL_STATUS.ESTABLISHED) {
+        // Device names and ids are only given once the page may use them: list them again now.
+        devices.refresh().catch((e: unknown) => console.warn('parley phone: listing devices failed', e));
         timer.start();
         startQuality(call);
         localMeter.attach(call.getLocalMediaStream?.());

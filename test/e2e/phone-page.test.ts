@@ -103,7 +103,7 @@ for (const [kind, user] of [
     );
 
     test(
-      'call baresip: tones both ways, keypad DTMF reaches it, mute and unmute, hold, unhold, hangup',
+      'call baresip: tones both ways, keypad DTMF, microphone switch, mute and unmute, hold, unhold, hangup',
       guard(
         () => rig,
         async () => {
@@ -133,6 +133,15 @@ for (const [kind, user] of [
           const mic = browser.micToneHz;
           const heardByBob = await baresipHearsNext(bob, mic);
           assert.ok(heardByBob.present, `baresip hears the page's ${mic} Hz: ${JSON.stringify(heardByBob)}`);
+          // Another microphone mid-call (Chromium has two fake ones, Firefox one): the audio goes on.
+          await phone.waitFor("[...document.getElementById('micSelect').options].some((o) => o.value && o.text)");
+          const lastMic = await browser.page.evaluate<string>(
+            "[...document.getElementById('micSelect').options].filter((o) => o.value).at(-1).value",
+          );
+          await phone.fill({ micSelect: lastMic });
+          const switched = await baresipHearsNext(bob, mic);
+          assert.ok(switched.present, `after the switch baresip hears ${mic} Hz: ${JSON.stringify(switched)}`);
+          assert.equal(await phone.text('callInfo'), '', 'the switch reported no error');
           await phone.clickId('muteAudioBtn');
           assert.equal(await phone.attr('muteAudioBtn', 'aria-pressed'), 'true');
           const muted = await baresipHearsNext(bob, mic);
