@@ -111,6 +111,22 @@ describe('failed authentications are limited per source address, every method', 
   });
 });
 
+describe('a nonce is valid from the address it was issued to only', () => {
+  test('credentials on a nonce fetched elsewhere are challenged again, not checked nor counted', async () => {
+    const s = await fakeServer({ authFailureLimit: { maxFailures: 1, windowMs: 60_000 } });
+    const challenge = (await send(s, { user: '1001', from: GUESSER })).headers.getAll('WWW-Authenticate')[0]!;
+    const rpc = `sip:${DOMAIN}:5060`;
+    // From a spoofed address, even the right password is no use with the guesser's nonce, and a wrong one costs
+    // that address nothing.
+    for (const password of ['pw1001', 'wrong']) {
+      const auth = credentials(challenge, { user: '1001', password, method: 'REGISTER', uri: rpc });
+      assert.equal((await send(s, { user: '1001', from: HONEST }, auth, 2)).status, 401);
+    }
+    assert.equal((await register(s, { user: '1001', from: HONEST, cseq: 3 })).status, 200);
+    await s.server.close();
+  });
+});
+
 describe('digest uri and Contact checks through the server', () => {
   test('credentials computed for another Request-URI are a bad request (400), REGISTER and INVITE', async () => {
     const s = await withBinding();

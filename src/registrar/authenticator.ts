@@ -7,7 +7,8 @@
 // against a throw-away password so that the work (and time) is the same as for a wrong password.
 //
 // Password guessing is limited per source address for every method (AuthFailureLimiter): over the limit, a
-// request is answered 503 with Retry-After without its credentials being checked.
+// request is answered 503 with Retry-After without its credentials being checked. Nonces are bound to the
+// address they were sent to, so guesses cannot be spread over spoofed UDP source addresses.
 
 import { randomBytes } from 'node:crypto';
 import type { DigestAlgorithm } from '../sip/auth/digest-algorithm.js';
@@ -75,9 +76,12 @@ export class Authenticator {
     });
   }
 
-  /** The WWW-Authenticate / Proxy-Authenticate values for a 401 / 407. */
-  challenge(stale = false): string[] {
-    return this.digest.challenge(this.realm, { stale });
+  /**
+   * The WWW-Authenticate / Proxy-Authenticate values for a 401 / 407 to a request from `sourceHost`: the nonce is
+   * valid from that address only (a guesser cannot spread guesses over spoofed addresses).
+   */
+  challenge(sourceHost: string, stale = false): string[] {
+    return this.digest.challenge(this.realm, { stale, bind: sourceHost });
   }
 
   /** The header names of a kind: what the challenge goes in, what the credentials come in. */
@@ -113,6 +117,7 @@ export class Authenticator {
       requestUri: request.uri,
       authorization,
       realm: this.realm,
+      bind: sourceHost,
       body: request.body,
       password: (username) => {
         asked = username;

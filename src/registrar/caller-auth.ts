@@ -63,7 +63,7 @@ export function authenticateCaller(
       answer(
         407,
         undefined,
-        c.auth.challenge(outcome.stale).map((v) => ['Proxy-Authenticate', v]),
+        c.auth.challenge(source.host, outcome.stale).map((v) => ['Proxy-Authenticate', v]),
       );
       return false;
     case 'throttled':

@@ -104,7 +104,7 @@ export class Registrar {
           response: answer(
             401,
             'Unauthorized',
-            auth.challenge(outcome.stale).map((c) => ['WWW-Authenticate', c]),
+            auth.challenge(source.host, outcome.stale).map((c) => ['WWW-Authenticate', c]),
           ),
         };
       case 'bad':

@@ -124,6 +124,32 @@ describe('DigestServer', () => {
     assert.equal(!again.ok && again.error.code, 'SIP_AUTH_INVALID');
   });
 
+  test('a nonce bound to one address is not issued here for another (challenged again, no password asked)', () => {
+    const { server } = setup();
+    const auth = answer(
+      new DigestClient({ username: 'alice', password: 'secret' }),
+      server.challenge('example.com', { bind: '192.0.2.1' }),
+    );
+    let asked = 0;
+    const verify = (bind?: string) =>
+      server.verify({
+        method: 'REGISTER',
+        authorization: auth,
+        realm: 'example.com',
+        ...(bind === undefined ? {} : { bind }),
+        password: (u) => {
+          asked++;
+          return users(u);
+        },
+      });
+    for (const elsewhere of ['198.51.100.66', undefined]) {
+      const r = verify(elsewhere);
+      assert.equal(!r.ok && r.error.message, 'nonce not issued here');
+    }
+    assert.equal(asked, 0);
+    assert.ok(verify('192.0.2.1').ok);
+  });
+
   test('malformed credentials give SIP_AUTH_BAD_HEADER', () => {
     const { server } = setup();
     for (const bad of ['Basic abc', 'Digest username="a"', 'Digest "', '']) {

@@ -1,6 +1,9 @@
 // Server side of SIP digest authentication (RFC 3261 §22.4, RFC 7616 §3.3–§3.5), for the embedded registrar.
 // The nonce carries its own issue time and an HMAC over it, so a server keeps no state per challenge:
-//   nonce = base64url( issuedAt (8 bytes, ms) | random (8 bytes) | HMAC-SHA256(secret, issuedAt|random)[0..16] )
+//   nonce = base64url( issuedAt (8 bytes, ms) | random (8 bytes) | HMAC-SHA256(secret, issuedAt|random|bind)[0..16] )
+// `bind` (optional, e.g. the client's IP address) ties a nonce to what it was issued to: answered from elsewhere,
+// it is "not issued here" and challenged again. A guesser spoofing UDP source addresses (to spread its guesses
+// over many per-address failure limits) never receives a nonce valid for a spoofed address.
 // An expired nonce with a valid HMAC gets stale=true (the client retries without asking the user).
 // The highest nonce count seen per nonce is remembered until the nonce expires, so a replay is refused. The table
 // never forgets a nonce that is still alive (that would reopen its replay): when it is full of live nonces, the
@@ -39,6 +42,8 @@ export interface VerifyRequest {
   authorization: string;
   /** The realm this server authenticates. */
   realm: string;
+  /** What the nonce must have been issued to (the `bind` given to challenge()); default none. */
+  bind?: string;
   /** The password of a user of this realm, or undefined when there is no such user. */
   password: (username: string) => string | undefined;
   body?: Buffer;
@@ -70,8 +75,8 @@ export class DigestServer {
   }
 
   /** The WWW-Authenticate (or Proxy-Authenticate) values for a 401/407: one per algorithm, one nonce. */
-  challenge(realm: string, opts: { stale?: boolean } = {}): string[] {
-    const nonce = this.makeNonce();
+  challenge(realm: string, opts: { stale?: boolean; bind?: string } = {}): string[] {
+    const nonce = this.makeNonce(opts.bind ?? '');
     return this.algorithms.map((algorithm) => {
       const params: [string, string][] = [
         ['realm', realm],
@@ -120,7 +125,7 @@ export class DigestServer {
         }),
       );
     }
-    const issued = this.checkNonce(nonce);
+    const issued = this.checkNonce(nonce, req.bind ?? '');
     if (issued === undefined) return err(new AuthError('SIP_AUTH_INVALID', 'nonce not issued here', { status: 401 }));
     const qop = get('qop');
     const nc = get('nc');
@@ -167,24 +172,24 @@ export class DigestServer {
     return ok({ username, realm });
   }
 
-  private makeNonce(): string {
+  private makeNonce(bind: string): string {
     const head = Buffer.alloc(16);
     head.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.now()))), 0);
     this.randomBytes(8).copy(head, 8);
-    return Buffer.concat([head, this.mac(head)]).toString('base64url');
+    return Buffer.concat([head, this.mac(head, bind)]).toString('base64url');
   }
 
-  private mac(head: Buffer): Buffer {
-    return createHmac('sha256', this.secret).update(head).digest().subarray(0, 16);
+  private mac(head: Buffer, bind: string): Buffer {
+    return createHmac('sha256', this.secret).update(head).update(bind, 'utf8').digest().subarray(0, 16);
   }
 
-  /** The issue time of a nonce made here, or undefined. */
-  private checkNonce(nonce: string): number | undefined {
+  /** The issue time of a nonce made here for `bind`, or undefined. */
+  private checkNonce(nonce: string, bind: string): number | undefined {
     if (nonce.length !== 43) return undefined;
     const raw = Buffer.from(nonce, 'base64url');
     if (raw.length !== 32) return undefined;
     const head = raw.subarray(0, 16);
-    if (!timingSafeEqual(raw.subarray(16), this.mac(head))) return undefined;
+    if (!timingSafeEqual(raw.subarray(16), this.mac(head, bind))) return undefined;
     return Number(head.readBigUInt64BE(0));
   }
 
