@@ -226,15 +226,19 @@ export class PhonePage {
     return this.page.waitForFunction(expression, timeoutMs);
   }
 
-  /** Fills the account form for `user` at Kamailio and connects; resolves on REGISTERED. */
+  /**
+   * Fills the account form for `user` at Kamailio and connects; resolves on REGISTERED. Chromium fills every
+   * field (outbound proxy, port, transport); Firefox only the domain (`127.0.0.1:PORT`), as most people do.
+   */
   async register(kamailio: Kamailio, user: string, password = `pw${user}`): Promise<void> {
+    const everyField = this.kind === 'chromium';
     await this.fill({
       sipLogin: user,
-      sipAuthenticationName: user,
+      sipAuthenticationName: everyField ? user : '',
       sipPassword: password,
       sipDomain: kamailio.domain,
-      sipOutboundProxy: kamailio.host,
-      sipPort: String(kamailio.port),
+      sipOutboundProxy: everyField ? kamailio.host : '',
+      sipPort: everyField ? String(kamailio.port) : '',
       sipTransport: 'udp',
       sipRegisterRequired: true,
     });
