@@ -17,7 +17,8 @@ export interface NodeSession {
 
 export interface PlacedCall {
   callId: string;
-  /** performance.now() in this process when call.status ESTABLISHED arrived. */
+  /** When call.status ESTABLISHED arrived, in ms since the epoch (performance.timeOrigin + now(): comparable
+   * with another process's on the same machine). */
   establishedAt: number;
   hangup(): Promise<void>;
 }
@@ -108,7 +109,7 @@ export async function placeCall(session: NodeSession, callee: string): Promise<P
       m.callId === callId &&
       ['ESTABLISHED', 'FAILED', 'FINISH', 'BUSY'].includes(String(m.status)),
     'ESTABLISHED',
-  ).then((m) => ({ m, at: performance.now() }));
+  ).then((m) => ({ m, at: performance.timeOrigin + performance.now() }));
   ws.send(
     JSON.stringify({ type: 'call.start', callId, callee, sdp: pc.localDescription?.sdp ?? offer.sdp, hasAudio: true }),
   );

@@ -4,7 +4,8 @@
 // a werift RTCPeerConnection) through the real server to a sipp UAS that answers at once. The server runs
 // alone in a child process (traced-server.ts) and timestamps, on its own clock:
 //   call.start → INVITE   from the WebSocket call.start arriving to the INVITE datagram leaving Parley;
-//   200 OK → ESTABLISHED  from the INVITE's 200 OK datagram arriving to call.status ESTABLISHED sent.
+//   200 OK → ESTABLISHED  from the INVITE's 200 OK datagram arriving to call.status ESTABLISHED sent;
+//   and that message's last hop, to the client's hands (clocks of the two processes aligned on timeOrigin).
 // Memory: 1,000 sessions registered at Kamailio, then active calls to sipp (werift peers connected, ICE +
 // DTLS done); RSS and V8 heap after a full GC, deltas divided by the count.
 //   node --import tsx bench/calls/setup.bench.ts [calls] [sessions] [activeCalls]   (default 300 1000 100)
@@ -113,7 +114,15 @@ class TracedServer {
   }
 }
 
-async function setupOverhead(artifacts: Artifacts): Promise<{ toInvite: number[]; toEstablished: number[] }> {
+interface SetupFigures {
+  toInvite: number[];
+  toEstablished: number[];
+  /** call.status ESTABLISHED sent by the server → received by the client (another process: clocks aligned on
+   * performance.timeOrigin). */
+  toClient: number[];
+}
+
+async function setupOverhead(artifacts: Artifacts): Promise<SetupFigures> {
   const sipp = await startSipp(artifacts, {
     scenario: ANSWER_UAS,
     name: 'sipp-uas',
@@ -132,13 +141,17 @@ async function setupOverhead(artifacts: Artifacts): Promise<{ toInvite: number[]
     artifacts.path('server-setup.log'),
   );
   try {
-    const { url } = await server.ready;
+    const { url, timeOrigin } = await server.ready;
     const wsUrl = `${url.replace(/^http/, 'ws')}ws`;
     const session = await openSession(wsUrl, { login: 'bench', domain: '127.0.0.1', registerRequired: false });
     const callIds: string[] = [];
+    const arrived = new Map<string, number>();
     for (let i = 0; i < CALLS + WARMUP; i++) {
       const call = await placeCall(session, `sip:bench@${sipp.address}`);
-      if (i >= WARMUP) callIds.push(call.callId);
+      if (i >= WARMUP) {
+        callIds.push(call.callId);
+        arrived.set(call.callId, call.establishedAt);
+      }
       await call.hangup();
       if ((i + 1) % 50 === 0) process.stderr.write(`  ${i + 1}/${CALLS + WARMUP} calls\n`);
     }
@@ -160,6 +173,7 @@ async function setupOverhead(artifacts: Artifacts): Promise<{ toInvite: number[]
     const established = byKind('established-sent');
     const toInvite: number[] = [];
     const toEstablished: number[] = [];
+    const toClient: number[] = [];
     starts.forEach((s, i) => {
       if (!('callId' in s) || !callIds.includes(s.callId)) return;
       const inv = invites[i];
@@ -168,8 +182,9 @@ async function setupOverhead(artifacts: Artifacts): Promise<{ toInvite: number[]
       if (!inv || !ok || !est) throw new Error(`call ${i}: a probe is missing`);
       toInvite.push(inv.at - s.at);
       toEstablished.push(est.at - ok.at);
+      toClient.push((arrived.get(s.callId) ?? Number.NaN) - (timeOrigin + est.at));
     });
-    return { toInvite, toEstablished };
+    return { toInvite, toEstablished, toClient };
   } finally {
     await server.stop();
     await sipp.stop();
@@ -239,9 +254,10 @@ const artifacts = new Artifacts('bench-calls');
 console.log(
   `Call setup: ${CALLS} calls (after ${WARMUP} warm-up), one at a time, Node werift client → Parley → sipp UAS`,
 );
-const { toInvite, toEstablished } = await setupOverhead(artifacts);
+const { toInvite, toEstablished, toClient } = await setupOverhead(artifacts);
 const sortedA = [...toInvite].sort((a, b) => a - b);
 const sortedB = [...toEstablished].sort((a, b) => a - b);
+const sortedC = [...toClient].sort((a, b) => a - b);
 console.table([
   {
     window: 'call.start in → INVITE out',
@@ -256,6 +272,13 @@ console.table([
     p50: ms(pct(sortedB, 50)),
     p99: ms(pct(sortedB, 99)),
     max: ms(sortedB.at(-1) ?? Number.NaN),
+  },
+  {
+    window: 'ESTABLISHED out → client has it',
+    n: sortedC.length,
+    p50: ms(pct(sortedC, 50)),
+    p99: ms(pct(sortedC, 99)),
+    max: ms(sortedC.at(-1) ?? Number.NaN),
   },
 ]);
 

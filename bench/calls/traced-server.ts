@@ -26,7 +26,7 @@ export type ProbeEvent =
   | { type: 'probe'; kind: '200-received'; at: number; sipCallId: string };
 
 export type ServerReply =
-  | { type: 'ready'; url: string; registrarPort?: number }
+  | { type: 'ready'; url: string; timeOrigin: number; registrarPort?: number }
   | ProbeEvent
   | { type: 'memory'; rss: number; heapUsed: number; external: number; arrayBuffers: number };
 
@@ -105,4 +105,9 @@ process.on('message', async (m: ServerRequest) => {
     process.disconnect?.();
   }
 });
-reply({ type: 'ready', url: url.href, ...(registrar ? { registrarPort: registrar.server.port('UDP') } : {}) });
+reply({
+  type: 'ready',
+  url: url.href,
+  timeOrigin: performance.timeOrigin,
+  ...(registrar ? { registrarPort: registrar.server.port('UDP') } : {}),
+});
