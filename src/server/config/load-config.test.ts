@@ -132,6 +132,37 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ env: { PARLEY_REGISTRAR_PORT: '5070', PARLEY_REGISTRAR: 'off' } }).registrar, false);
   });
 
+  test('the REST API is never open to the network: a non-loopback HTTP host needs PARLEY_API_KEY', () => {
+    for (const host of ['0.0.0.0', '192.168.1.10', '::', 'parley.example.com']) {
+      const problems = problemsOf(() => loadConfig({ env: { PARLEY_HTTP_HOST: host } }));
+      assert.equal(problems.length, 1, host);
+      assert.match(
+        problems[0] ?? '',
+        /^PARLEY_API_KEY: must be set when PARLEY_HTTP_HOST \(.+\) is not a loopback/,
+        host,
+      );
+    }
+    assert.equal(
+      loadConfig({ env: { PARLEY_HTTP_HOST: '0.0.0.0', PARLEY_API_KEY: 'k'.repeat(16) } }).httpHost,
+      '0.0.0.0',
+    );
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+      assert.equal(loadConfig({ env: { PARLEY_HTTP_HOST: host } }).httpHost, host);
+    }
+  });
+
+  test('session, call and media limits have defaults and are read from the environment', () => {
+    const d = loadConfig({ env: {} });
+    assert.equal(d.maxMediaSessions, 1000);
+    assert.equal(d.maxCallsPerSession, 16);
+    const c = loadConfig({
+      env: { PARLEY_WS_MAX_SESSIONS: '5', PARLEY_WS_MAX_SESSIONS_PER_IP: '2', PARLEY_MAX_MEDIA_SESSIONS: '3' },
+    });
+    assert.equal(c.wsMaxSessions, 5);
+    assert.equal(c.wsMaxSessionsPerIp, 2);
+    assert.equal(c.maxMediaSessions, 3);
+  });
+
   test('redactConfig masks secrets', () => {
     const c = loadConfig({ env: { PARLEY_API_KEY: 'super-secret-key', PARLEY_REGISTRAR_USERS: '1001:pw' } });
     const shown = JSON.stringify(redactConfig(c));

@@ -99,12 +99,25 @@ function crossCheck(config: ParleyConfig, env: ConfigSources['env'], problems: C
     const field = config.sipTlsCert === undefined ? 'PARLEY_SIP_TLS_CERT' : 'PARLEY_SIP_TLS_KEY';
     problems.push({ field, message: 'SIP over TLS needs both PARLEY_SIP_TLS_CERT and PARLEY_SIP_TLS_KEY' });
   }
+  // The REST API starts calls, injects sound and lists sessions: never open to the network without a key.
+  if (config.apiKey === undefined && !isLoopback(config.httpHost)) {
+    problems.push({
+      field: 'PARLEY_API_KEY',
+      message: `must be set when PARLEY_HTTP_HOST (${config.httpHost}) is not a loopback address: the REST API would be open to the network`,
+    });
+  }
   const names = new Set<string>();
   for (const u of config.registrarUsers ?? []) {
     if (names.has(u.user))
       problems.push({ field: 'PARLEY_REGISTRAR_USERS', message: `user ${u.user} is listed twice` });
     names.add(u.user);
   }
+}
+
+/** 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 /** The configuration with secrets masked, for the start-up log line. */

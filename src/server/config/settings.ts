@@ -152,7 +152,7 @@ export const SETTINGS = {
     expected: 'a key of at least 8 characters',
     fromText: text,
     secret: true,
-    doc: 'When set, every `/rest-api` request must carry `Authorization: Bearer <key>`.',
+    doc: 'When set, every `/rest-api` request must carry `Authorization: Bearer <key>`. Required when `PARLEY_HTTP_HOST` is not a loopback address: the server refuses to start with the REST API open on the network.',
   },
   webhookUrl: {
     env: 'PARLEY_WEBHOOK_URL',
@@ -290,6 +290,38 @@ export const SETTINGS = {
     expected: 'a list like https://app.example.com,http://localhost:3000, or *',
     fromText: originList,
     doc: 'Pages of other origins that may open `/ws` (checked against cross-site WebSocket hijacking). Unset: only pages this server serves (Origin matching the Host header); `*`: any. Clients sending no Origin (not browsers) are always let in. A refused one is closed with code 1008 and a reason naming the origin.',
+  },
+  wsMaxSessions: {
+    env: 'PARLEY_WS_MAX_SESSIONS',
+    schema: Type.Integer({ minimum: 1, maximum: 1000000 }),
+    expected: 'an integer 1-1000000',
+    fromText: integer,
+    default: 10000,
+    doc: 'WebSocket sessions open at once; one more is closed with code 1013 (Try Again Later) and a reason.',
+  },
+  wsMaxSessionsPerIp: {
+    env: 'PARLEY_WS_MAX_SESSIONS_PER_IP',
+    schema: Type.Integer({ minimum: 1, maximum: 1000000 }),
+    expected: 'an integer 1-1000000',
+    fromText: integer,
+    default: 1000,
+    doc: 'WebSocket sessions open at once from one IP address; one more is closed with code 1013 and a reason.',
+  },
+  maxMediaSessions: {
+    env: 'PARLEY_MAX_MEDIA_SESSIONS',
+    schema: Type.Integer({ minimum: 1, maximum: 1000000 }),
+    expected: 'an integer 1-1000000',
+    fromText: integer,
+    default: 1000,
+    doc: 'Calls with media open at once over all sessions; an incoming INVITE beyond it is answered 503 Service Unavailable, an outgoing call fails with 503, before any media is opened.',
+  },
+  maxCallsPerSession: {
+    env: 'PARLEY_MAX_CALLS_PER_SESSION',
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    expected: 'an integer 1-1000',
+    fromText: integer,
+    default: 16,
+    doc: 'Calls one session may have at once, incoming (ringing or waiting) included; an incoming INVITE beyond it is answered 486 Busy Here before any media is opened.',
   },
 } satisfies Record<string, Setting>;
 

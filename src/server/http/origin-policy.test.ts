@@ -34,10 +34,17 @@ describe('OriginPolicy', () => {
     assert.equal(new OriginPolicy({ allowedOrigins: ['*'] }).check('https://x.example', 'h').allowed, true);
   });
 
-  test('a long Origin is cut in the reason, which must fit a close frame (123 bytes)', () => {
-    const d = new OriginPolicy().check(`https://${'a'.repeat(300)}.example`, 'h');
-    assert.equal(d.allowed, false);
-    assert.ok(!d.allowed && Buffer.byteLength(d.reason) <= 123);
+  test('a long or non-ASCII Origin is not repeated in the reason, which must fit a close frame (123 bytes)', () => {
+    for (const origin of [
+      `https://${'a'.repeat(300)}.example`,
+      `https://${'é'.repeat(60)}`,
+      'https://\u00ff'.repeat(20),
+    ]) {
+      const d = new OriginPolicy().check(origin, 'h');
+      assert.equal(d.allowed, false);
+      assert.ok(!d.allowed && Buffer.byteLength(d.reason) <= 123, d.allowed ? '' : d.reason);
+      assert.equal(d.allowed ? '' : d.reason, 'origin not allowed (PARLEY_WS_ALLOWED_ORIGINS)');
+    }
   });
 
   test('normalizeOrigin gives the serialization browsers send', () => {

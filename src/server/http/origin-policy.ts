@@ -16,6 +16,13 @@ export interface OriginPolicyOptions {
 
 /** WebSocket close code for a refused Origin: 1008 policy violation (RFC 6455 §7.4.1). */
 export const ORIGIN_CLOSE_CODE = 1008;
+/**
+ * The close reason of a refused Origin whose text cannot be shown in it. A close frame's reason is at most 123
+ * bytes (RFC 6455 §5.5) and an Origin is attacker-chosen bytes: only a short printable-ASCII one (one byte per
+ * character) is named in the reason; any other is only logged.
+ */
+export const ORIGIN_CLOSE_REASON = 'origin not allowed (PARLEY_WS_ALLOWED_ORIGINS)';
+const SHOWABLE_ORIGIN = /^[\x21-\x7e]{1,60}$/;
 
 /** `scheme://host[:port]` in the form browsers send (RFC 6454 §6.1), or undefined if `text` is no origin. */
 export function normalizeOrigin(text: string): string | undefined {
@@ -47,9 +54,8 @@ export class OriginPolicy {
       if (this.#allowed.has(normalized)) return { allowed: true };
       if (host !== undefined && sameHost(normalized, host)) return { allowed: true };
     }
-    // The reason travels in a close frame, whose reason is at most 123 bytes (RFC 6455 §5.5).
-    const shown = origin.length > 60 ? `${origin.slice(0, 60)}...` : origin;
-    return { allowed: false, reason: `origin ${shown} not allowed (PARLEY_WS_ALLOWED_ORIGINS)` };
+    if (!SHOWABLE_ORIGIN.test(origin)) return { allowed: false, reason: ORIGIN_CLOSE_REASON };
+    return { allowed: false, reason: `origin ${origin} not allowed (PARLEY_WS_ALLOWED_ORIGINS)` };
   }
 }
 

@@ -86,6 +86,8 @@ export class ParleyServer {
       maxPayload: config.wsMaxPayload,
       messagesPerSecond: config.wsMessagesPerSecond,
       pingIntervalMs: config.wsPingIntervalMs,
+      maxSessions: config.wsMaxSessions,
+      maxSessionsPerIp: config.wsMaxSessionsPerIp,
       origins: new OriginPolicy({ allowedOrigins: config.wsAllowedOrigins ?? [] }),
       log,
       metrics: this.metrics,

@@ -3,7 +3,9 @@
 // stays up). Keep-alive: a ping frame every interval (browsers answer pings themselves, RFC 6455 §5.5.2);
 // a socket that has not answered the previous ping is terminated, and its session closed: calls hung up,
 // registration removed. The Origin is checked before any session exists (origin-policy.ts): a refused one
-// gets close code 1008 with the reason, which the browser's CloseEvent shows.
+// gets close code 1008 with a reason (naming the origin only when it is short printable ASCII: a close reason is
+// at most 123 bytes, RFC 6455 §5.5, and `ws` throws past that; the origin is logged). Sessions are limited in number, in all and per IP address:
+// one more is closed with 1013 Try Again Later (RFC 6455 §7.4.1, IANA registry) and a reason.
 import type { IncomingMessage, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
@@ -23,6 +25,9 @@ export interface WsEndpointOptions {
   messagesPerSecond: number;
   pingIntervalMs: number;
   origins: OriginPolicy;
+  /** WebSocket sessions open at once, in all and from one IP address. */
+  maxSessions: number;
+  maxSessionsPerIp: number;
   log: Logger;
   metrics: Metrics;
   createSession(transport: SessionTransport): Session;
@@ -30,17 +35,27 @@ export interface WsEndpointOptions {
   onSessionClosed(session: Session): void;
 }
 
+/** RFC 6455 §7.4.2 / IANA WebSocket close codes: 1013 Try Again Later. */
+export const TRY_AGAIN_LATER = 1013;
+
 export class WsEndpoint {
   readonly #wss: WebSocketServer;
   readonly #opts: WsEndpointOptions;
   readonly #server: Server;
   readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Open sessions by remote IP address. */
+  readonly #perIp = new Map<string, number>();
+  #open = 0;
 
   constructor(server: Server, opts: WsEndpointOptions) {
     this.#opts = opts;
     this.#server = server;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload });
     this.#onUpgrade = (req, socket, head) => {
+      // A client may reset the connection at any moment: without a listener that 'error' would be uncaught.
+      socket.on('error', (e) =>
+        opts.log.debug({ err: e, remoteAddress: req.socket.remoteAddress }, 'upgrade socket error'),
+      );
       const path = (req.url ?? '').split('?')[0];
       if (path !== opts.path) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -48,16 +63,51 @@ export class WsEndpoint {
       }
       const decision = opts.origins.check(req.headers.origin, req.headers.host);
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
-        if (decision.allowed) {
-          this.#accept(ws, req);
-          return;
+        if (!decision.allowed) {
+          opts.metrics.wsErrors.inc({ code: 'WS_ORIGIN_REFUSED' });
+          opts.log.warn({ origin: req.headers.origin, remoteAddress: req.socket.remoteAddress }, decision.reason);
+          return this.#refuse(ws, ORIGIN_CLOSE_CODE, decision.reason);
         }
-        opts.metrics.wsErrors.inc({ code: 'WS_ORIGIN_REFUSED' });
-        opts.log.warn({ origin: req.headers.origin, remoteAddress: req.socket.remoteAddress }, decision.reason);
-        ws.close(ORIGIN_CLOSE_CODE, decision.reason);
+        const ip = req.socket.remoteAddress ?? '';
+        const fromIp = this.#perIp.get(ip) ?? 0;
+        if (this.#open >= opts.maxSessions || fromIp >= opts.maxSessionsPerIp) {
+          const perIp = fromIp >= opts.maxSessionsPerIp;
+          opts.metrics.wsErrors.inc({ code: 'WS_TOO_MANY_SESSIONS' });
+          opts.log.warn(
+            { remoteAddress: ip, open: this.#open, fromIp },
+            perIp ? 'too many sessions from one address' : 'too many sessions',
+          );
+          return this.#refuse(
+            ws,
+            TRY_AGAIN_LATER,
+            perIp
+              ? 'too many sessions from this address (PARLEY_WS_MAX_SESSIONS_PER_IP)'
+              : 'too many sessions (PARLEY_WS_MAX_SESSIONS)',
+          );
+        }
+        this.#open++;
+        this.#perIp.set(ip, fromIp + 1);
+        ws.once('close', () => {
+          this.#open--;
+          const n = (this.#perIp.get(ip) ?? 1) - 1;
+          if (n <= 0) this.#perIp.delete(ip);
+          else this.#perIp.set(ip, n);
+        });
+        this.#accept(ws, req);
       });
     };
     server.on('upgrade', this.#onUpgrade);
+  }
+
+  /** Closes a socket that gets no session; `reason` is fixed ASCII, well under 123 bytes. */
+  #refuse(ws: WebSocket, code: number, reason: string): void {
+    ws.on('error', (e) => this.#opts.log.debug({ err: e }, 'refused websocket error'));
+    try {
+      ws.close(code, reason);
+    } catch (e) {
+      this.#opts.log.error({ err: e }, 'closing a refused websocket failed');
+      ws.terminate();
+    }
   }
 
   #accept(ws: WebSocket, req: IncomingMessage): void {
