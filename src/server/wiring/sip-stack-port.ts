@@ -164,14 +164,21 @@ abstract class StackDialog implements SipCall {
     session.on('offer', (offer) => {
       h.onReinvite(sdpOf(offer.body))
         .then(
-          (answer) => offer.accept(Buffer.from(answer)),
+          (answer) => {
+            try {
+              offer.accept(Buffer.from(answer));
+            } catch (e) {
+              this.log.warn({ err: e }, 're-INVITE answer not sent; answered 500');
+              offer.reject(500);
+            }
+          },
           (e: unknown) => {
             this.log.info({ err: e }, 're-INVITE answered 488');
             offer.reject(488);
           },
         )
-        // The dialog may have ended while the answer was made: accept/reject then throw, and nothing waits here.
-        .catch((e: unknown) => this.log.warn({ err: e }, 're-INVITE answer not sent'));
+        // The dialog may have ended while the answer was made; nothing waits on this promise, so log here.
+        .catch((e: unknown) => this.log.warn({ err: e }, 're-INVITE not answered'));
     });
     session.on('info', (i) => {
       if (i.dtmf) h.onInfoDtmf(i.dtmf.tone, i.dtmf.duration);
