@@ -230,7 +230,8 @@ class StackOutgoingCall extends StackDialog {
     return this.#client?.request?.headers.get('Call-ID') ?? '';
   }
   get remoteUri(): string {
-    return this.session?.dialog.remoteUri ?? this.#target;
+    // The remote target (the Contact of the 2xx), a URI: the dialog's remoteUri is the To value, tag included.
+    return this.session?.dialog.remoteTarget ?? this.#target;
   }
 
   start(ua: UserAgent, req: SipInviteRequest, h: SipOutgoingCallHandlers): void {
