@@ -17,6 +17,7 @@ import {
   type LocalMedia,
   parseSessionDescription,
   type SessionDescription,
+  transportAnswer,
   writeWebRtcDescription,
 } from '../sdp/index.js';
 import { MediaError } from './errors.js';
@@ -99,6 +100,8 @@ export class WebRtcLeg implements MediaLeg {
       headerExtensions: { audio: [], video: [] },
     });
     pc.connectionStateChange.subscribe((state) => {
+      // Closing before ICE completes rejects werift's ICE start ("failed"): not a failure of the call.
+      if (this.#closed) return;
       if (state === 'connected' && !this.#connected) {
         this.#connected = true;
         this.#options.onState?.('connected');
@@ -254,7 +257,17 @@ export class WebRtcLeg implements MediaLeg {
     if (!parsed.ok) throw new MediaError('MEDIA_BAD_SDP', parsed.error.reason, { sipStatus: 400, cause: parsed.error });
     const pc = this.#pc;
     if (pc?.signalingState === 'have-local-offer') {
-      await pc.setRemoteDescription({ type: 'answer', sdp: browserAnswer });
+      // werift gets an answer to its own offer with the browser's transport (see transport-answer.ts):
+      // the browser's answer follows our written offer, and a rejected stream in it failed the call.
+      const forAgent = transportAnswer(pc.localDescription?.sdp ?? '', parsed.value);
+      if (!forAgent.ok) {
+        const code = forAgent.error.code === 'SDP_NO_COMMON_CODEC' ? 'MEDIA_NO_COMMON_CODEC' : 'MEDIA_BAD_SDP';
+        throw new MediaError(code, `[leg:${this.id}] ${forAgent.error.reason}`, {
+          sipStatus: 488,
+          cause: forAgent.error,
+        });
+      }
+      await pc.setRemoteDescription({ type: 'answer', sdp: forAgent.value });
       this.#attachDtls(pc);
     }
     return parsed.value;

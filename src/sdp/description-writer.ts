@@ -153,7 +153,8 @@ export function writeWebRtcDescription(input: {
 
 type Candidate = NonNullable<sdpTransform.MediaDescription['candidates']>[number];
 
-function parseCandidate(line: string): Candidate | undefined {
+/** An `a=candidate:` value (without the prefix) as sdp-transform's object; undefined when unreadable. */
+export function parseCandidate(line: string): Candidate | undefined {
   const m = sdpTransform.parse(`v=0\r\nm=audio 9 RTP/AVP 0\r\na=candidate:${line}\r\n`).media[0]?.candidates?.[0];
   return m;
 }

@@ -80,6 +80,15 @@ describe('WebRTC offer → RTP/AVP offer', () => {
       [109, 9, 0, 8, 101],
     );
   });
+
+  test("Firefox's max-bundle offer (video bundle-only, port 0) still offers the device its VP8 video", () => {
+    const offer = deriveOffer(fixture('firefox-offer-max-bundle-audio-video.sdp'), 'rtp');
+    assert.ok(offer.ok);
+    assert.deepEqual(
+      offer.value[1]?.codecs.map((c) => `${c.payloadType} ${c.name}`),
+      ['120 VP8'],
+    );
+  });
 });
 
 describe('RTP/AVP answer → WebRTC answer', () => {
@@ -200,6 +209,31 @@ describe('RTP/AVP offer → WebRTC offer → RTP/AVP answer', () => {
     assert.deepEqual(
       answer.value[0]?.codecs.map((c) => c.payloadType),
       [0, 101],
+    );
+  });
+
+  test('an H.264-only device offer answered by Firefox ESR (no H.264: video rejected) goes back audio-only, m=video 0', () => {
+    const sipOffer = fixture('asterisk-offer-audio-video-h264.sdp');
+    const toBrowser = deriveOffer(sipOffer, 'webrtc');
+    assert.ok(toBrowser.ok);
+    assert.deepEqual(
+      toBrowser.value[1]?.codecs.map((c) => c.name),
+      ['H264'],
+    );
+    const answer = deriveAnswer(sipOffer, fixture('firefox-answer-video-rejected.sdp'), 'rtp');
+    assert.ok(answer.ok);
+    assert.deepEqual(
+      answer.value[0]?.codecs.map((c) => `${c.payloadType} ${c.name}`),
+      ['0 PCMU', '8 PCMA', '101 telephone-event'],
+    );
+    assert.equal(answer.value[1]?.port, 0);
+    assert.deepEqual(answer.value[1]?.codecs, []);
+    // The RTP leg gives usable streams a port (as the media plane does) and leaves rejected ones at 0.
+    const media = answer.value.map((m) => (m.codecs.length > 0 ? { ...m, port: 40002 } : m));
+    const sdp = parse(writeRtpAvpDescription({ origin, address: '127.0.0.1', media }));
+    assert.deepEqual(
+      sdp.media.map((m) => `${m.kind} ${m.port}`),
+      ['audio 40002', 'video 0'],
     );
   });
 });

@@ -8,3 +8,4 @@ export * from './errors.js';
 export * from './gateway-negotiation.js';
 export * from './payload-type-map.js';
 export * from './session-description.js';
+export * from './transport-answer.js';

@@ -101,3 +101,43 @@ describe('parseSessionDescription', () => {
     );
   });
 });
+
+describe('bundle-only m= sections (RFC 8843 §6)', () => {
+  test('Firefox ESR under max-bundle offers its video with port 0 and a=bundle-only: it is not rejected', () => {
+    const s = fixture('firefox-offer-max-bundle-audio-video.sdp');
+    assert.deepEqual(s.bundle, [['0', '1']]);
+    const [audio, video] = s.media;
+    assert.equal(audio?.port, 9);
+    assert.equal(video?.port, 9, 'the video section uses the BUNDLE address of the audio section');
+    assert.deepEqual(
+      video?.codecs.filter((c) => c.name === 'VP8').map((c) => c.payloadType),
+      [120],
+    );
+  });
+
+  test('port 0 stays a rejection without a=bundle-only, or when the BUNDLE group has no address', () => {
+    const text = fixtureText('firefox-offer-max-bundle-audio-video.sdp');
+    const noBundleOnly = parseSessionDescription(text.replace('a=bundle-only\r\n', ''));
+    assert.ok(noBundleOnly.ok);
+    assert.equal(noBundleOnly.value.media[1]?.port, 0);
+    const notGrouped = parseSessionDescription(text.replace('a=group:BUNDLE 0 1', 'a=group:BUNDLE 0'));
+    assert.ok(notGrouped.ok);
+    assert.equal(notGrouped.value.media[1]?.port, 0);
+    const allZero = parseSessionDescription(text.replace('m=audio 9 ', 'm=audio 0 '));
+    assert.ok(allZero.ok);
+    assert.deepEqual(
+      allZero.value.media.map((m) => m.port),
+      [0, 0],
+    );
+  });
+
+  test("Firefox's answer rejecting an H.264-only video offer: m=video 0, no ICE or DTLS in that section", () => {
+    const s = fixture('firefox-answer-video-rejected.sdp');
+    assert.deepEqual(s.bundle, [['0']]);
+    const [audio, video] = s.media;
+    assert.equal(video?.port, 0);
+    assert.equal(video?.ice, undefined);
+    assert.equal(audio?.dtls?.setup, 'active');
+    assert.ok(audio?.dtls?.fingerprint.value, 'the session-level fingerprint applies to the audio section');
+  });
+});

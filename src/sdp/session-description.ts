@@ -26,7 +26,10 @@ export interface MediaDescription {
   kind: MediaKind | string;
   /** RFC 5888 a=mid, undefined on most RTP/AVP devices. */
   mid: string | undefined;
-  /** m= port; 0 means the stream is rejected or disabled (RFC 3264 §6). */
+  /**
+   * m= port; 0 means the stream is rejected or disabled (RFC 3264 §6). A bundle-only section (port 0 and
+   * a=bundle-only inside a BUNDLE group, RFC 8843 §6) reads as the port of its BUNDLE address.
+   */
   port: number;
   /** c= address (media level, else session level). */
   address: string | undefined;
@@ -177,6 +180,11 @@ export function parseSessionDescription(text: string): Result<SessionDescription
 }
 
 function build(s: sdpTransform.SessionDescription, media: sdpTransform.MediaDescription[]): SessionDescription {
+  const bundle = (s.groups ?? []).filter((g) => g.type === 'BUNDLE').map((g) => String(g.mids).split(/\s+/));
+  const read = media.map((m) => readMedia(s, m));
+  read.forEach((m, i) => {
+    if (m.port === 0 && media[i]?.bundleOnly !== undefined) m.port = bundleOnlyPort(m, bundle, read);
+  });
   return {
     origin: {
       username: String(s.origin?.username ?? '-'),
@@ -184,7 +192,23 @@ function build(s: sdpTransform.SessionDescription, media: sdpTransform.MediaDesc
       sessionVersion: Number(s.origin?.sessionVersion ?? 0),
       address: String(s.origin?.address ?? '0.0.0.0'),
     },
-    bundle: (s.groups ?? []).filter((g) => g.type === 'BUNDLE').map((g) => String(g.mids).split(/\s+/)),
-    media: media.map((m) => readMedia(s, m)),
+    bundle,
+    media: read,
   };
+}
+
+/**
+ * RFC 8843 §6 and §7.2.1: an m= section with port 0 and a=bundle-only is not rejected when its mid is in
+ * a BUNDLE group: it uses the group's BUNDLE address (the first section of the group with a port).
+ * Firefox offers its video that way under bundlePolicy max-bundle. Without a BUNDLE group to join, port 0
+ * stays a rejection (RFC 3264 §6).
+ */
+function bundleOnlyPort(m: MediaDescription, bundle: string[][], media: MediaDescription[]): number {
+  const group = m.mid === undefined ? undefined : bundle.find((g) => g.includes(m.mid as string));
+  if (group === undefined) return 0;
+  for (const mid of group) {
+    const tagged = media.find((x) => x.mid === mid && x.port !== 0);
+    if (tagged !== undefined) return tagged.port;
+  }
+  return 0;
 }
