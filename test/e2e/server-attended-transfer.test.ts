@@ -194,13 +194,7 @@ describe('attended transfer from the browser (REFER with Replaces) between two p
   );
   test(
     'call B placed by the browser: the phones end up together and both browser calls FINISH',
-    {
-      timeout: 90_000,
-      // Refer-To is built from the raw To header of an outgoing call (`<sip:1003@h>;tag=x`), so it reads
-      // `<<sip:1003@h>;tag=x?Replaces=...>` and the transferee answers 400 Bad Refer-To. The fix belongs in
-      // src/server/wiring/sip-stack-port.ts (OutgoingDialog.remoteUri: the URI of the name-addr).
-      todo: 'Refer-To of an outgoing call B is malformed (sip-stack-port.ts remoteUri)',
-    },
+    { timeout: 90_000 },
     (t) => attendedTransfer(t, 'outgoing'),
   );
 });
