@@ -304,11 +304,6 @@ for (const [kind, user] of [
 
     test(
       'a video call to another SDK session: remote frames play in #remoteVideo, the local camera in #localVideo',
-      {
-        // Reported: Firefox answering a video offer from Parley ends at once with MEDIA_ICE_FAILED
-        // ("ICE or DTLS failed toward the browser", 2 ms after its answer reached the server).
-        skip: kind === 'firefox' ? 'Firefox as the answerer of a video call fails in the media plane' : false,
-      },
       guard(
         () => rig,
         async () => {
