@@ -1,8 +1,8 @@
 // The account form: its fields, what it remembers (localStorage; the password only when asked), and the
 // marks next to invalid fields. Field checks come from the SDK: the page shows the error the SDK raises,
-// next to the field that error names, before anything is sent. The same SIP grammar the SDK checks with
-// (src/protocol/sip-grammar.ts, shared by SDK and server) also marks a field while it is typed in.
-import { isSipHostPort, sipUserProblem } from '../protocol/sip-grammar.js';
+// next to the field that error names, before anything is sent. The SDK's own grammar checks (its
+// `sipUserProblem`, `isSipHostPort`) also mark a field while it is typed in.
+import { isSipHostPort, sipUserProblem } from '../sdk/index.js';
 
 export interface AccountValues {
   urlServer: string;

@@ -3,6 +3,13 @@
 //
 //   const session = Parley.createSession({ urlServer, sipOptions: { login, password, domain } })
 //     .on(SESSION_STATUS.REGISTERED, () => session.createCall({ callee: '1002', remoteVideoDisplay }).call());
+
+/**
+ * The SIP grammar checks the SDK applies, for pages that mark a field while it is typed:
+ * `sipUserProblem(login)` and `calleeProblem(callee)` return a sentence, or undefined when the value is fine;
+ * `isSipHostPort(domain)` tells whether a domain or proxy is `host` or `host:port`.
+ */
+export { calleeProblem, isSipHostPort, sipUserProblem } from '../protocol/sip-grammar.js';
 export { CALL_STATUS, type CallStatus, SESSION_STATUS, type SessionStatus } from '../protocol/status.js';
 export {
   CALL_EVENT,

@@ -5,11 +5,27 @@
 // 0.0.0.0 (and :: for IPv6) is the RFC 2543 way to put a call on hold (RFC 3264 §8.4 still asks answerers
 // to accept it): it names no destination, and nothing is sent.
 
-import { isIP } from 'node:net';
 import { err, ok, type Result, SdpError } from './errors.js';
 import type { SessionDescription } from './session-description.js';
 
 export type AddressFamily = 4 | 6;
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * 4 or 6 for an IP literal, else 0 (node:net's isIP, without Node: src/sdp runs anywhere). IPv6 is checked
+ * by the WHATWG URL parser, which accepts exactly RFC 4291 §2.2 text forms inside brackets.
+ */
+function ipVersion(address: string): 0 | 4 | 6 {
+  if (IPV4.test(address)) return 4;
+  if (!address.includes(':') || /[^0-9a-fA-F:.]/.test(address)) return 0;
+  try {
+    new URL(`http://[${address}]/`);
+    return 6;
+  } catch {
+    return 0;
+  }
+}
 
 /** A destination to send to, or `hold` (0.0.0.0 / ::): nothing is sent. */
 export type ConnectionTarget = { type: 'unicast'; address: string } | { type: 'hold' };
@@ -42,7 +58,7 @@ export function checkConnectionAddress(
   family: AddressFamily,
   what = 'connection (c=)',
 ): Result<ConnectionTarget> {
-  const version = isIP(address);
+  const version = ipVersion(address);
   if (version === 0) return bad(what, address, 'is not an IP address: media addresses are not resolved by name');
   if (version !== family) {
     return bad(what, address, `is IPv${version}, and this server sends RTP over IPv${family}`);
