@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { IceCandidate } from '../../protocol/common.js';
 import type { MediaPort, MediaSession, MediaSessionHandlers } from '../ports.js';
+import type { MediaLimit } from '../session/media-limit.js';
 
 export class CallMedia {
   readonly #callId: string;
@@ -10,10 +11,13 @@ export class CallMedia {
   #session: MediaSession | undefined;
   #early: (IceCandidate | null)[] = [];
   #closing: Promise<void> | undefined;
+  readonly #limit: MediaLimit | undefined;
+  #release: (() => void) | undefined;
 
-  constructor(callId: string, log: Logger) {
+  constructor(callId: string, log: Logger, limit?: MediaLimit) {
     this.#callId = callId;
     this.#log = log;
+    this.#limit = limit;
   }
 
   get session(): MediaSession | undefined {
@@ -22,7 +26,21 @@ export class CallMedia {
 
   /** Creates the session (rejects as the port does); undefined when the call was closed meanwhile. */
   async open(port: MediaPort, handlers: MediaSessionHandlers): Promise<MediaSession | undefined> {
-    const session = await port.createSession({ callId: this.#callId }, handlers);
+    if (this.#limit) {
+      this.#release = this.#limit.acquire();
+      if (!this.#release) {
+        throw Object.assign(new Error(`${this.#limit.max} media sessions are open: Service Unavailable`), {
+          code: 'MEDIA_LIMIT_REACHED',
+        });
+      }
+    }
+    let session: MediaSession;
+    try {
+      session = await port.createSession({ callId: this.#callId }, handlers);
+    } catch (e) {
+      this.#release?.();
+      throw e;
+    }
     this.#session = session;
     if (this.#closing) {
       await this.#closeSession(session);
@@ -40,6 +58,7 @@ export class CallMedia {
 
   /** Closes the session, now or as soon as it exists. Idempotent; a failure is logged. */
   close(): Promise<void> {
+    // Before a session exists (open() awaiting createSession), open() closes it and gives the slot back.
     this.#closing ??= this.#session ? this.#closeSession(this.#session) : Promise.resolve();
     return this.#closing;
   }
@@ -49,6 +68,8 @@ export class CallMedia {
       await session.close();
     } catch (e) {
       this.#log.error({ callId: this.#callId, err: e }, 'closing the media session failed');
+    } finally {
+      this.#release?.();
     }
   }
 }

@@ -4,7 +4,7 @@
 // WebRTC leg stays as it is and only the RTP leg moves to the new peer (RFC 5589 §7).
 import { calleeProblem } from '../../protocol/sip-grammar.js';
 import { ServerError } from '../errors.js';
-import type { SipCall, SipIncomingRefer } from '../ports.js';
+import type { MediaSession, SipCall, SipIncomingRefer } from '../ports.js';
 import type { Call, CallContext } from './call.js';
 import { reasonPhrase } from './call-status.js';
 import { sipHandlers } from './sip-handlers.js';
@@ -16,6 +16,8 @@ export class CallTransfers {
   #oldLegEnded = false;
   /** Our REFER until its response is reported: a NOTIFY that overtakes the 202 waits for it (RFC 3515 §2.4.4). */
   #referSent: Promise<void> | undefined;
+  /** The INVITE to a REFER's target, until it is answered or fails. */
+  #pending: SipCall | undefined;
 
   constructor(call: Call, ctx: CallContext) {
     this.#call = call;
@@ -78,71 +80,137 @@ export class CallTransfers {
     await this.#call.hangup();
   }
 
-  /** A REFER from the peer: call its target, keep the browser's leg, report with NOTIFYs. */
+  /**
+   * A REFER from the peer: call its target, keep the browser's leg, report with NOTIFYs. The target is asked
+   * of the application's backend first, like a call the browser places (the far end must not make the gateway
+   * call anyone the backend would refuse). Resolves once the new INVITE is sent: its outcome is handled by its
+   * own handlers, so that the old leg's BYE or re-INVITE (same serial event chain) is never held up by a
+   * target that rings for ever.
+   */
   async followRefer(refer: SipIncomingRefer): Promise<void> {
     const call = this.#call;
     const media = call.media;
     const problem = calleeProblem(refer.target);
     if (!media || this.#following || call.ended || problem) {
       call.log.info({ callId: call.id, target: refer.target, problem }, 'REFER not followed');
-      await refer.notify(problem ? 400 : 503, problem ? 'Bad Request' : 'Service Unavailable');
+      await this.#notify(refer, problem ? 400 : 503, problem ? 'Bad Request' : 'Service Unavailable');
       return;
     }
     this.#following = true;
     this.#oldLegEnded = false;
+    let started = false;
+    try {
+      let target = refer.target;
+      if (this.#ctx.authorizeCall) {
+        const decision = await this.#ctx.authorizeCall({
+          callId: call.id,
+          callee: target,
+          visibleName: call.visibleName,
+          hasVideo: call.hasVideo,
+        });
+        if (!decision.allow || calleeProblem(decision.value.callee)) {
+          const sipStatus = decision.allow ? 403 : decision.sipStatus;
+          const reason = decision.allow ? 'the application rewrote the target to an invalid one' : decision.reason;
+          call.log.info({ callId: call.id, target, sipStatus, reason }, 'REFER refused by the application');
+          // RFC 3515 §2.4.5: a final sipfrag status ends the implicit subscription; 603 Decline, as a callee would.
+          await this.#notify(refer, 603, 'Declined');
+          this.#report('FAILED', sipStatus, reason);
+          return;
+        }
+        target = decision.value.callee;
+      }
+      if (call.ended) return void (await this.#notify(refer, 487, 'Request Terminated'));
+      const offer = await media.createRtpOffer({ direction: 'sendrecv', newPeer: true });
+      if (call.ended) return void (await this.#notify(refer, 487, 'Request Terminated'));
+      await this.#notify(refer, 100, 'Trying');
+      this.#invite(refer, target, offer, media);
+      started = true;
+    } catch (e) {
+      call.log.warn({ callId: call.id, err: e }, 'following a REFER failed');
+      await this.#notify(refer, 503, 'Service Unavailable');
+    } finally {
+      if (!started) {
+        this.#following = false;
+        // The transferor may have sent its BYE meanwhile: with no new leg, the call is over.
+        if (this.#oldLegEnded && !call.ended) call.onSipTerminated({ reason: 'Transfer failed' });
+      }
+    }
+  }
+
+  /** The browser's call ended while a REFER was being followed: the new INVITE is cancelled (no orphan dialog). */
+  abandon(): void {
+    const leg = this.#pending;
+    if (!leg) return;
+    this.#pending = undefined;
+    this.#call.log.info({ callId: this.#call.id }, 'call ended while following a REFER: new leg cancelled');
+    leg
+      .hangup()
+      .catch((e: unknown) =>
+        this.#call.log.warn({ callId: this.#call.id, err: e }, 'cancelling the transfer leg failed'),
+      );
+  }
+
+  #invite(refer: SipIncomingRefer, target: string, offer: string, media: MediaSession): void {
+    const call = this.#call;
     const old = call.sip;
     let leg: SipCall | undefined;
-    try {
-      const offer = await media.createRtpOffer({ direction: 'sendrecv', newPeer: true });
-      await refer.notify(100, 'Trying');
-      const settled = new Promise<boolean>((resolve) => {
-        const base = sipHandlers(call, () => leg);
-        leg = this.#ctx.account.invite(
-          {
-            target: refer.target,
-            sdp: offer,
-            displayName: call.visibleName,
-            ...(refer.replaces ? { replaces: refer.replaces } : {}),
-          },
-          {
-            ...base,
-            // 100 Trying was notified above, before the INVITE left.
-            onProgress: (status, reason) => {
-              if (status > 100) void this.#notify(refer, status, reason);
-            },
-            onAccepted: (status, reason, sdp) => {
-              const applied = sdp === undefined ? Promise.resolve() : media.applyRtpAnswer(sdp);
-              applied.then(
-                () => {
-                  call.replaceSipCall(leg!);
-                  void this.#notify(refer, status, reason);
-                  resolve(true);
-                },
-                (e: unknown) => {
-                  call.log.warn({ callId: call.id, err: e }, 'the transfer target answer could not be applied');
-                  void leg?.hangup();
-                  void this.#notify(refer, 488, 'Not Acceptable Here');
-                  resolve(false);
-                },
-              );
-            },
-            onFailed: (failure) => {
-              void this.#notify(refer, failure.status, failure.reason);
-              resolve(false);
-            },
-          },
-        );
-      });
-      const succeeded = await settled;
+    const settle = (succeeded: boolean): void => {
+      if (this.#pending === leg) this.#pending = undefined;
+      this.#following = false;
+      if (call.ended) return;
       if (succeeded) {
-        call.log.info({ callId: call.id, target: refer.target }, 'followed REFER: call moved to the transfer target');
-        if (old && !this.#oldLegEnded) await old.hangup();
+        call.log.info({ callId: call.id, target }, 'followed REFER: call moved to the transfer target');
+        if (old && !this.#oldLegEnded) {
+          old
+            .hangup()
+            .catch((e: unknown) => call.log.warn({ callId: call.id, err: e }, 'BYE to the transferor failed'));
+        }
       } else if (this.#oldLegEnded) {
         call.onSipTerminated({ reason: 'Transfer failed' });
       }
-    } finally {
-      this.#following = false;
-    }
+    };
+    const base = sipHandlers(call, () => leg);
+    leg = this.#ctx.account.invite(
+      {
+        target,
+        sdp: offer,
+        displayName: call.visibleName,
+        ...(refer.replaces ? { replaces: refer.replaces } : {}),
+      },
+      {
+        ...base,
+        // 100 Trying was notified above, before the INVITE left.
+        onProgress: (status, reason) => {
+          if (status > 100) void this.#notify(refer, status, reason);
+        },
+        onAccepted: (status, reason, sdp) => {
+          if (call.ended) {
+            // The browser hung up while the target answered: the UA sent the ACK; end the dialog (RFC 3261 §15).
+            void leg?.hangup().catch((e: unknown) => call.log.warn({ callId: call.id, err: e }, 'BYE failed'));
+            return settle(false);
+          }
+          const applied = sdp === undefined ? Promise.resolve() : media.applyRtpAnswer(sdp);
+          applied.then(
+            () => {
+              call.replaceSipCall(leg!);
+              void this.#notify(refer, status, reason);
+              settle(true);
+            },
+            (e: unknown) => {
+              call.log.warn({ callId: call.id, err: e }, 'the transfer target answer could not be applied');
+              void leg?.hangup().catch((err: unknown) => call.log.warn({ callId: call.id, err }, 'BYE failed'));
+              void this.#notify(refer, 488, 'Not Acceptable Here');
+              settle(false);
+            },
+          );
+        },
+        onFailed: (failure) => {
+          void this.#notify(refer, failure.status, failure.reason);
+          settle(false);
+        },
+      },
+    );
+    this.#pending = leg;
   }
 
   onOldLegEnded(): void {

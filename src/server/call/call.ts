@@ -9,6 +9,8 @@ import type { CallStatus, DtmfType, IceCandidate, SipHeaders } from '../../proto
 import type { ServerMessage } from '../../protocol/server-messages.js';
 import { ServerError } from '../errors.js';
 import type { MediaPort, MediaSession, SipAccount, SipCall, SipFailure, SipIncomingCall } from '../ports.js';
+import type { MediaLimit } from '../session/media-limit.js';
+import type { SessionGate } from '../session/session.js';
 import { CallControls } from './call-controls.js';
 import { CallMedia } from './call-media.js';
 import { isFinal, reasonPhrase, statusForFailure, statusForProvisional } from './call-status.js';
@@ -25,6 +27,10 @@ export interface CallContext {
   onStatus(call: Call, status: CallStatus): void;
   /** Another call of the same session, for an attended transfer. */
   findCall(callId: string): Call | undefined;
+  /** The server-wide cap on open media sessions (PARLEY_MAX_MEDIA_SESSIONS). */
+  mediaLimit?: MediaLimit;
+  /** The session's gate (webhook `call` policy), asked before following a REFER to a new target. */
+  authorizeCall?(request: Parameters<SessionGate['call']>[1]): ReturnType<SessionGate['call']>;
 }
 
 export interface OutgoingCallRequest {
@@ -84,7 +90,7 @@ export class Call {
     this.hasVideo = init.hasVideo;
     this.transfers = new CallTransfers(this, ctx);
     this.controls = new CallControls(this);
-    this.#media = new CallMedia(init.id, ctx.log);
+    this.#media = new CallMedia(init.id, ctx.log, ctx.mediaLimit);
   }
 
   /** A call from the browser; `start` places it. */
@@ -246,14 +252,22 @@ export class Call {
     if (this.ended || this.#hangupRequested) return;
     this.#hangupRequested = true;
     const sip = this.#sip;
+    // `finally`: a SIP side that fails to answer must not keep the call (and its media) forever.
     if (this.#sipIncoming && !this.connected) {
-      await this.#sipIncoming.reject(declineStatus, reasonPhrase(declineStatus));
-      return this.setStatus('FINISH', declineStatus, reasonPhrase(declineStatus));
+      try {
+        await this.#sipIncoming.reject(declineStatus, reasonPhrase(declineStatus));
+      } finally {
+        this.setStatus('FINISH', declineStatus, reasonPhrase(declineStatus));
+      }
+      return;
     }
     if (!sip) return; // start() sees the flag after its await and finishes the call
-    await sip.hangup();
-    // An outgoing call not yet answered usually ends through onFailed(487) first; if not, it ends here.
-    if (!this.ended) this.setStatus('FINISH', undefined, 'Hangup');
+    try {
+      await sip.hangup();
+    } finally {
+      // An outgoing call not yet answered usually ends through onFailed(487) first; if not, it ends here.
+      if (!this.ended) this.setStatus('FINISH', undefined, 'Hangup');
+    }
   }
 
   /** Hold or resume, from the browser (call-controls.ts). */
@@ -288,7 +302,10 @@ export class Call {
       ...(this.sipReason ? { sipReason: this.sipReason } : {}),
     });
     this.#ctx.onStatus(this, status);
-    if (isFinal(status)) void this.#media.close();
+    if (isFinal(status)) {
+      this.transfers.abandon();
+      void this.#media.close();
+    }
   }
 
   // ─── called by the SIP handlers (sip-handlers.ts) ─────────────────────────────────────────────────────
@@ -373,15 +390,23 @@ export class Call {
         onDtmf: (digit) => this.onDtmfReceived(digit, 'RFC2833'),
       });
     } catch (e) {
-      if (this.#sipIncoming) await this.#sipIncoming.reject(503, 'Service Unavailable');
-      this.#failMedia(e, 503);
+      try {
+        if (this.#sipIncoming) await this.#sipIncoming.reject(503, 'Service Unavailable');
+      } finally {
+        this.#failMedia(e, 503);
+      }
       return undefined;
     }
   }
 
   async #mediaFailed(): Promise<void> {
-    await this.#sip?.hangup();
-    this.setStatus('FAILED', undefined, 'Media connection failed');
+    try {
+      await this.#sip?.hangup();
+    } catch (e) {
+      this.log.warn({ callId: this.id, err: e }, 'hanging up after a media failure failed');
+    } finally {
+      this.setStatus('FAILED', undefined, 'Media connection failed');
+    }
   }
 
   #failMedia(e: unknown, sipStatus: number): void {

@@ -38,7 +38,14 @@ export function sipHandlers(call: Call, leg: () => SipCall | undefined): SipOutg
       );
       return answer;
     },
-    onRefer: (refer) => serial('REFER', () => call.transfers.followRefer(refer)),
+    // Only the start of following a REFER is in the chain (the INVITE sent in order); its outcome is not
+    // waited for, or a target ringing for ever would hold up the old leg's BYE and re-INVITEs.
+    onRefer: (refer) =>
+      serial('REFER', () => {
+        call.transfers
+          .followRefer(refer)
+          .catch((e: unknown) => call.log.error({ callId: call.id, err: e }, 'following a REFER failed'));
+      }),
     onInfoDtmf: (digit) => serial('INFO DTMF', () => call.onDtmfReceived(digit, 'INFO')),
     onReferProgress: (status, reason) => serial('REFER progress', () => call.transfers.onReferProgress(status, reason)),
   };

@@ -10,6 +10,7 @@ import type { ParleyConfig } from '../config/settings.js';
 import { Metrics } from '../metrics.js';
 import type { MediaPort, SipPort } from '../ports.js';
 import { BackendIntegration } from '../rest/backend-integration.js';
+import { MediaLimit } from '../session/media-limit.js';
 import { Session } from '../session/session.js';
 import { OriginPolicy } from './origin-policy.js';
 import { registerStaticFiles, type StaticDirs } from './static-files.js';
@@ -43,12 +44,15 @@ export class ParleyServer {
   readonly #config: ParleyConfig;
   readonly #deps: ParleyServerDeps;
   #ws: WsEndpoint | undefined;
+  /** Open media sessions over every session (PARLEY_MAX_MEDIA_SESSIONS). */
+  readonly mediaLimit: MediaLimit;
   #ready = false;
   #closing: Promise<void> | undefined;
 
   constructor(config: ParleyConfig, deps: ParleyServerDeps) {
     this.#config = config;
     this.#deps = deps;
+    this.mediaLimit = new MediaLimit(config.maxMediaSessions);
     this.metrics = new Metrics(() => this.sessions.values(), deps.media);
     this.app = buildFastify(deps.log);
     this.app.get('/health', (_req, reply) =>
@@ -100,6 +104,8 @@ export class ParleyServer {
             media,
             log,
             onCallStatus: (call, status) => this.#countCall(call, status),
+            maxCallsPerSession: config.maxCallsPerSession,
+            mediaLimit: this.mediaLimit,
             ...(gate ? { gate } : {}),
           },
         );

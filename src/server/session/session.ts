@@ -17,6 +17,7 @@ import { Call, type CallContext } from '../call/call.js';
 import { reasonPhrase } from '../call/call-status.js';
 import { asServerError, ServerError } from '../errors.js';
 import type { MediaPort, SipAccount, SipAccountOptions, SipIncomingCall, SipPort } from '../ports.js';
+import type { MediaLimit } from './media-limit.js';
 
 /** Where the session's messages go: the WebSocket in production, an array in tests. */
 export interface SessionTransport {
@@ -32,7 +33,10 @@ export interface SessionDeps {
   onChange?(session: Session): void;
   /** Told of every call status change. */
   onCallStatus?(call: Call, status: CallStatus): void;
+  /** Calls at once, incoming (ringing) and waiting on the gate included. */
   maxCallsPerSession?: number;
+  /** The server-wide cap on open media sessions; an INVITE beyond it is answered 503 before media is opened. */
+  mediaLimit?: MediaLimit;
   /** Asked before a connect is accepted and before an outgoing call is placed (webhooks, src/server/webhooks). */
   gate?: SessionGate;
 }
@@ -176,7 +180,8 @@ export class Session {
     let o = m.sipOptions;
     if (this.#deps.gate) {
       const decision = await this.#deps.gate.connect(this, m);
-      if ((this.#state as State) === 'DISCONNECTED') return;
+      // The session may have started closing meanwhile (its state is DISCONNECTED only once #close() ends).
+      if (this.#closing || (this.#state as State) === 'DISCONNECTED') return;
       if (!decision.allow) return this.#setState('FAILED', decision.sipStatus, decision.reason);
       o = decision.value;
       const replaced = sipOptionsProblem(o);
@@ -186,6 +191,7 @@ export class Session {
       }
     }
     await this.#closeAccount();
+    if (this.#closing) return;
     this.#login = o.login;
     const options: SipAccountOptions = {
       sessionId: this.id,
@@ -212,7 +218,7 @@ export class Session {
     this.#setState('ESTABLISHED');
     if (o.registerRequired === false) return;
     const outcome = await account.register();
-    if (this.#account !== account || (this.#state as State) === 'DISCONNECTED') return;
+    if (this.#account !== account || this.#closing || (this.#state as State) === 'DISCONNECTED') return;
     if (outcome.ok) return this.#setState('REGISTERED', outcome.status, outcome.reason);
     this.#account = undefined;
     this.#setState('FAILED', outcome.status, reasonPhrase(outcome.status, outcome.reason));
@@ -221,7 +227,7 @@ export class Session {
 
   #ready(): SipAccount {
     const account = this.#account;
-    if (!account || (this.#state !== 'REGISTERED' && this.#state !== 'ESTABLISHED')) {
+    if (!account || this.#closing || (this.#state !== 'REGISTERED' && this.#state !== 'ESTABLISHED')) {
       throw new ServerError('WS_OUT_OF_ORDER', `the session is ${this.#state}: connect (and register) first`, {
         field: 'type',
       });
@@ -236,7 +242,7 @@ export class Session {
     }
     const problem = calleeProblem(m.callee);
     if (problem) throw new ServerError('WS_INVALID_FIELD', `callee: ${problem}`, { field: 'callee' });
-    if (this.calls.size >= (this.#deps.maxCallsPerSession ?? DEFAULT_MAX_CALLS)) {
+    if (this.#callCount() >= this.#maxCalls()) {
       throw new ServerError('WS_OUT_OF_ORDER', 'call.start: too many calls in this session', { field: 'callId' });
     }
     // The application's backend may refuse the call or rewrite the callee; the browser may hang up meanwhile.
@@ -251,7 +257,8 @@ export class Session {
         if (this.#gating.get(m.callId)) refused = { status: 'FINISH', reason: 'Hangup' };
         this.#gating.delete(m.callId);
       }
-      if ((this.#state as State) === 'DISCONNECTED') return;
+      // A session closing meanwhile (state not yet DISCONNECTED) hangs up only the calls it has: place none.
+      if (this.#closing || (this.#state as State) === 'DISCONNECTED') return;
       if (refused || !decision) {
         // The browser hung up while the backend decided: nothing is placed.
       } else if (!decision.allow)
@@ -271,9 +278,25 @@ export class Session {
   }
 
   async #incomingCall(account: SipAccount, sip: SipIncomingCall): Promise<void> {
-    if (this.#account !== account || (this.#state !== 'REGISTERED' && this.#state !== 'ESTABLISHED')) {
-      await sip.reject(480, 'Temporarily Unavailable');
-      return;
+    const refuse = async (status: number, reason: string, why: string) => {
+      this.log.info({ sipCallId: sip.callId, caller: sip.caller, status, why }, 'incoming call refused');
+      try {
+        await sip.reject(status, reason);
+      } catch (e) {
+        this.log.warn({ err: e, sipCallId: sip.callId }, 'refusing an incoming call failed');
+      }
+    };
+    if (this.#account !== account || this.#closing || (this.#state !== 'REGISTERED' && this.#state !== 'ESTABLISHED')) {
+      return refuse(480, 'Temporarily Unavailable', `session ${this.#closing ? 'closing' : this.#state}`);
+    }
+    // Before any media is opened (RFC 3261 §21.4.7 486: "the callee's end system was contacted successfully,
+    // but the callee is currently not willing or able to take additional calls").
+    if (this.#callCount() >= this.#maxCalls()) {
+      return refuse(486, 'Busy Here', `${this.#maxCalls()} calls in this session`);
+    }
+    const limit = this.#deps.mediaLimit;
+    if (limit && limit.open >= limit.max) {
+      return refuse(503, 'Service Unavailable', `${limit.max} media sessions open`);
     }
     const id = randomUUID();
     const call = Call.incomingFrom(this.#callContext(account), id, sip);
@@ -287,10 +310,20 @@ export class Session {
     }
   }
 
+  /** Calls of this session, those waiting on the gate included. */
+  #callCount(): number {
+    return this.calls.size + this.#gating.size;
+  }
+  #maxCalls(): number {
+    return this.#deps.maxCallsPerSession ?? DEFAULT_MAX_CALLS;
+  }
+
   #callContext(account: SipAccount): CallContext {
     return {
       account,
       media: this.#deps.media,
+      ...(this.#deps.mediaLimit ? { mediaLimit: this.#deps.mediaLimit } : {}),
+      ...(this.#deps.gate ? { authorizeCall: (request) => this.#deps.gate!.call(this, request) } : {}),
       send: (msg) => this.send(msg),
       // Every line of a call carries its callId (the call adds it).
       log: this.log,
