@@ -494,7 +494,7 @@ export class InProcessMediaPlane implements MediaPlane {
 
   async sendDtmf(legId: LegId, digits: string, durationMs = 100): Promise<boolean> {
     const e = this.#entry(legId);
-    if (e.bridge === undefined) return false;
+    if (e.bridge === undefined) return e.server.sendDtmf(e.negotiated, digits, durationMs);
     return e.bridge.sendDtmf(legId, digits, durationMs);
   }
 

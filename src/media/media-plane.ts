@@ -49,7 +49,7 @@ export interface RtpLegRequest {
    *   play() gives it (nothing until then: play `{ type: 'silence' }` for a steady stream). createOffer works without a partner (a call from the server).
    * - `echo`: answers an offer with the offer's own streams and codecs, and sends every RTP packet it
    *   receives back to the sender (audio and video, any codec). It cannot make offers.
-   * Both report RFC 4733 digits they receive with the `dtmf` event.
+   * Both report RFC 4733 digits they receive with the `dtmf` event; a player also sends them (sendDtmf).
    */
   endpoint?: 'player' | 'echo';
 }
@@ -77,7 +77,11 @@ export interface MediaPlane {
    * use, the given direction. Returns the offer; the answer comes back with applyAnswer.
    */
   update(legId: LegId, request: { direction: Direction }): Promise<string>;
-  /** RFC 4733 digits generated toward a leg. Resolves false when the leg's peer has no telephone-event. */
+  /**
+   * RFC 4733 digits generated toward a leg: through the bridge on a connected leg, in the leg's own stream
+   * on a player endpoint leg (telephone-event/8000; a playing sound gives way meanwhile). Resolves false
+   * when the leg's peer has no telephone-event, and on an echo leg.
+   */
   sendDtmf(legId: LegId, digits: string, durationMs?: number): Promise<boolean>;
   /**
    * Plays a sound from the server toward the leg's peer, encoded in G.711 at 20 ms packets. On a player

@@ -14,6 +14,7 @@ import type { MediaSource } from './sources/pcm-source.js';
 import { RtpPacketizer } from './sources/rtp-packetizer.js';
 import type { RtpPlayer } from './sources/rtp-player.js';
 import { soundTarget, startSound } from './sources/sound.js';
+import { TelephoneEventSender } from './sources/telephone-event-sender.js';
 
 export interface ServerMediaEvents {
   /** An RFC 4733 digit received on an endpoint leg. */
@@ -27,6 +28,10 @@ export class ServerMedia {
   #player: RtpPlayer | undefined;
   /** The stream of the sounds played on a leg without a bridge (one per leg: sounds follow each other). */
   #packetizer: RtpPacketizer | undefined;
+  /** RFC 4733 digits sent by a player leg, in the same stream. */
+  #events: TelephoneEventSender | undefined;
+  /** A sound frame was held back for an event: the next one opens a talkspurt (RFC 3551 §4.1 marker). */
+  #heldBack = false;
 
   constructor(
     readonly legId: string,
@@ -70,8 +75,7 @@ export class ServerMedia {
       throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no audio negotiated yet to play into`);
     }
     const target = soundTarget(legId, local, remote);
-    this.#packetizer ??= new RtpPacketizer(() => this.leg.localSsrc('audio'));
-    const packetizer = this.#packetizer;
+    const packetizer = this.#stream();
     // A new sound replaces the one playing, and starts its own timestamps from the stream's current time.
     this.#player?.stop();
     this.#player = undefined;
@@ -83,12 +87,21 @@ export class ServerMedia {
       loop,
       law: target.law,
       onFrame: (f) => {
-        if (bridge !== undefined) bridge.injectAudio(legId, target.payloadType, f.payload, f.marker, f.offset);
-        else
-          this.leg.sendRtp(
-            'audio',
-            packetizer.packet(target.payloadType, f.payload, f.marker, f.offset, systemClock.now()),
-          );
+        if (bridge !== undefined) {
+          bridge.injectAudio(legId, target.payloadType, f.payload, f.marker, f.offset);
+          return;
+        }
+        // While a digit is sent the sound's frames give way (their time passes: timestamps stay true).
+        if (this.#events?.active) {
+          this.#heldBack = true;
+          return;
+        }
+        const marker = f.marker || this.#heldBack;
+        this.#heldBack = false;
+        this.leg.sendRtp(
+          'audio',
+          packetizer.packet(target.payloadType, f.payload, marker, f.offset, systemClock.now()),
+        );
       },
       onEnded: () => {
         if (this.#player !== player) return;
@@ -108,9 +121,36 @@ export class ServerMedia {
     bridge?.endInjection(this.legId);
   }
 
+  /**
+   * RFC 4733 digits from a player leg, in its own stream (the sound playing gives way meanwhile), with the
+   * telephone-event/8000 payload type the peer declared. Resolves false when the peer negotiated none, and
+   * on other legs: an echo's stream is the caller's own packets (their sequence numbers), with no room for
+   * ours. Bridged legs send digits through the bridge.
+   */
+  async sendDtmf(negotiated: Negotiated, digits: string, durationMs: number): Promise<boolean> {
+    if (this.endpoint !== 'player') return false;
+    const ours = codecsOf(negotiated.local, 'audio').some((c) => isTelephoneEvent(c) && c.clockRate === 8000);
+    const theirs = codecsOf(negotiated.remote, 'audio').find((c) => isTelephoneEvent(c) && c.clockRate === 8000);
+    if (!ours || theirs === undefined) return false;
+    const stream = this.#stream();
+    this.#events ??= new TelephoneEventSender({
+      timestampNow: () => stream.timestampAt(systemClock.now()),
+      send: (pt, payload, marker, ts) =>
+        this.leg.sendRtp('audio', stream.packetAt(pt, payload, marker, ts, systemClock.now())),
+    });
+    await this.#events.send({ payloadType: theirs.payloadType, clockRate: 8000 }, digits, durationMs);
+    return true;
+  }
+
+  #stream(): RtpPacketizer {
+    this.#packetizer ??= new RtpPacketizer(() => this.leg.localSsrc('audio'));
+    return this.#packetizer;
+  }
+
   /** Stops whatever the server sends on the leg. Idempotent. */
   close(): void {
     this.#player?.stop();
     this.#player = undefined;
+    this.#events?.close();
   }
 }

@@ -9,7 +9,7 @@ import { InProcessMediaPlane } from '../in-process-media-plane.js';
 import type { MediaPlaneEvents } from '../media-plane.js';
 import { buildPli } from '../rtp/rtcp-packet.js';
 import { newRtpHeader, parseRtpHeader, type RtpHeader, writeRtpHeader } from '../rtp/rtp-header.js';
-import { writeTelephoneEvent } from '../rtp/telephone-event.js';
+import { parseTelephoneEvent, writeTelephoneEvent } from '../rtp/telephone-event.js';
 import { portOf, udpPeer, within } from '../test-helpers.js';
 import { decodeG711 } from './g711.js';
 import { toneRatio } from './goertzel.js';
@@ -43,6 +43,12 @@ function collect(s: Socket, count: number, ms = 3000): Promise<{ h: RtpHeader; p
     ms,
     `${count} RTP packets`,
   );
+}
+
+function parseTelephoneEventOk(payload: Buffer) {
+  const e = parseTelephoneEvent(payload, 0, payload.length);
+  assert.ok(e.ok);
+  return e.value;
 }
 
 function rtp(pt: number, seq: number, ts: number, payload: Buffer, ssrc = 0x1234): Buffer {
@@ -173,6 +179,74 @@ describe('endpoint legs (server-side media)', () => {
     await assert.rejects(plane.play(ok, { type: 'tone', frequencyHz: 5000 }), { code: 'MEDIA_BAD_SOURCE' });
     await plane.closeLeg(leg);
     await plane.closeLeg(ok);
+  });
+
+  test('a player leg sends RFC 4733 digits in its own stream, the sound giving way; echo and no telephone-event say false', async () => {
+    const leg = await plane.createRtpLeg({ endpoint: 'player' });
+    await plane.createOffer(leg);
+    const s = await peer();
+    // The device receives telephone-event as 96 (RFC 3264 §6.1 lets the answer's PT for a sendrecv stream be
+    // its own); events go out with that PT.
+    await plane.applyAnswer(
+      leg,
+      sdp(portOf(s), 'm=audio PORT RTP/AVP 0 96\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:96 telephone-event/8000\r\n'),
+    );
+    await plane.play(leg, { type: 'silence' }, { loop: true });
+    const before = await collect(s, 2);
+    const packets: { h: RtpHeader; payload: Buffer }[] = [];
+    const onMessage = (msg: Buffer) => {
+      const h = newRtpHeader();
+      if (parseRtpHeader(msg, msg.length, h) === undefined)
+        packets.push({ h, payload: msg.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength) });
+    };
+    s.on('message', onMessage);
+    assert.equal(await plane.sendDtmf(leg, '1#', 100), true);
+    const afterwards = await collect(s, 2);
+    s.off('message', onMessage);
+    const events = packets.filter((p) => p.h.payloadType === 96);
+    const decoded = events.map((p) => ({ ...parseTelephoneEventOk(p.payload), ts: p.h.timestamp, marker: p.h.marker }));
+    const digits = [...new Set(decoded.map((e) => e.event))];
+    assert.deepEqual(digits, [1, 11], 'events 1 and # (RFC 4733 §3.2)');
+    for (const event of digits) {
+      const one = decoded.filter((e) => e.event === event);
+      assert.equal(new Set(one.map((e) => e.ts)).size, 1, 'one start timestamp per event');
+      assert.equal(one[0]?.marker, true, 'the first packet of an event has the marker bit');
+      const ends = one.filter((e) => e.end);
+      assert.equal(ends.length, 3, 'the end packet three times');
+      assert.ok(
+        ends.every((e) => e.duration === 800),
+        '100 ms at 8000 Hz',
+      );
+      const durations = one.filter((e) => !e.end).map((e) => e.duration);
+      assert.deepEqual(
+        durations,
+        [...durations].sort((a, b) => a - b),
+      );
+    }
+    // One stream: the same SSRC, consecutive sequence numbers through sound and events.
+    const all = [...before, ...packets, ...afterwards];
+    assert.ok(all.every((p) => p.h.ssrc === before[0]?.h.ssrc));
+    const seqs = [...new Set(all.map((p) => p.h.sequenceNumber))];
+    assert.ok(
+      seqs.slice(1).every((q, i) => q === (((seqs[i] ?? 0) + 1) & 0xffff)),
+      'no sequence gap',
+    );
+    // The sound gave way while an event was on: no PCMU frame between an event's first and end packets.
+    const firstOf1 = packets.findIndex((p) => p.h.payloadType === 96);
+    const endOf1 = packets.findIndex((p) => p.h.payloadType === 96 && (p.payload[1] ?? 0) & 0x80);
+    assert.ok(packets.slice(firstOf1, endOf1).every((p) => p.h.payloadType === 96));
+    await plane.closeLeg(leg);
+
+    const plain = await plane.createRtpLeg({ endpoint: 'player' });
+    await plane.applyOffer(plain, sdp(portOf(s), 'm=audio PORT RTP/AVP 0\r\n'));
+    await plane.createAnswer(plain);
+    assert.equal(await plane.sendDtmf(plain, '1'), false, 'no telephone-event negotiated');
+    await plane.closeLeg(plain);
+    const echo = await plane.createRtpLeg({ endpoint: 'echo' });
+    await plane.applyOffer(echo, sdp(portOf(s), 'm=audio PORT RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n'));
+    await plane.createAnswer(echo);
+    assert.equal(await plane.sendDtmf(echo, '1'), false, 'an echo sends only what it receives');
+    await plane.closeLeg(echo);
   });
 
   test('an echo leg answers with the offered codecs and returns audio and video with its own SSRC', async () => {

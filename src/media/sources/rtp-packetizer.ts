@@ -31,6 +31,31 @@ export class RtpPacketizer {
     this.#spurtBase = (this.#lastTimestamp + Math.max(this.#lastSamples, elapsed)) >>> 0;
   }
 
+  /** The timestamp a packet sampled at `now` carries: the stream's last one plus the time since. */
+  timestampAt(now: number): number {
+    if (!this.#started) return this.#spurtBase;
+    return (this.#lastTimestamp + Math.round(((now - this.#lastAt) * this.clockRate) / 1000)) >>> 0;
+  }
+
+  /**
+   * A packet with a timestamp of its own: RFC 4733 §2.5.1.2, every packet of an event carries the event's
+   * start. The next sequence number; the stream's timing (what timestampAt and beginSound continue from)
+   * is left to the sound's packets, unless this is the stream's first packet.
+   */
+  packetAt(payloadType: number, payload: Buffer, marker: boolean, timestamp: number, now: number): Buffer {
+    const buf = Buffer.allocUnsafe(12 + payload.length);
+    writeRtpHeader(buf, { marker, payloadType, sequenceNumber: this.#seq, timestamp, ssrc: this.ssrc() });
+    this.#seq = (this.#seq + 1) & 0xffff;
+    payload.copy(buf, 12);
+    if (!this.#started) {
+      this.#started = true;
+      this.#lastTimestamp = timestamp;
+      this.#lastSamples = 0;
+      this.#lastAt = now;
+    }
+    return buf;
+  }
+
   /** A packet of `payload` (G.711: one byte per sample) at `offset` samples into the current sound. */
   packet(payloadType: number, payload: Buffer, marker: boolean, offset: number, now: number): Buffer {
     const buf = Buffer.allocUnsafe(12 + payload.length);
