@@ -6,7 +6,6 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import {
   type AddressFamily,
-  buildPayloadTypeMap,
   checkConnectionAddress,
   checkMediaAddresses,
   type Direction,
@@ -14,14 +13,13 @@ import {
   deriveOffer,
   isTelephoneEvent,
   type LocalMedia,
-  type MediaDescription,
-  type PayloadTypeMap,
   parseSessionDescription,
   type SessionDescription,
   sameCodec,
   writeRtpAvpDescription,
 } from '../sdp/index.js';
-import { Bridge, type DtmfTarget } from './bridge.js';
+import { Bridge } from './bridge.js';
+import { bridgeRoutes } from './bridge-routes.js';
 import { DropReporter } from './drop-reporter.js';
 import { MediaError, type MediaErrorCode } from './errors.js';
 import type { LegStats, StreamKind } from './media-leg.js';
@@ -38,7 +36,7 @@ import type {
 import { codecsOf, type Negotiated } from './negotiated.js';
 import { PortPool } from './port-pool.js';
 import { RtpLeg } from './rtp-leg.js';
-import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, type SdesCrypto, SdesSrtp } from './sdes-srtp.js';
+import { SdesNegotiation } from './sdes-negotiation.js';
 import { ServerMedia } from './server-media.js';
 import type { EndpointMode } from './sources/endpoint-negotiation.js';
 import type { MediaSource } from './sources/pcm-source.js';
@@ -73,10 +71,8 @@ interface LegEntry {
   sessionId: string;
   sessionVersion: number;
   webRtcStarted: boolean;
-  /** RTP leg: offer SDES-SRTP (RFC 4568) in our offers. */
-  sdes: boolean;
-  /** RTP leg: the master keys we put in our last offer, per m= index and crypto tag. */
-  offeredKeys: Map<string, Buffer>;
+  /** RTP leg: SDES-SRTP (RFC 4568) keys of our offers and answers. */
+  sdes: SdesNegotiation;
   /** What the server itself sends on the leg (sounds), and the endpoint side of player/echo legs. */
   server: ServerMedia;
 }
@@ -135,7 +131,13 @@ export class InProcessMediaPlane implements MediaPlane {
     return e;
   }
 
-  #add(type: LegEntry['type'], id: LegId, leg: WebRtcLeg | RtpLeg, endpoint?: EndpointMode): LegId {
+  #add(
+    type: LegEntry['type'],
+    id: LegId,
+    leg: WebRtcLeg | RtpLeg,
+    options: { endpoint?: EndpointMode | undefined; sdesSrtp?: boolean } = {},
+  ): LegId {
+    const { endpoint, sdesSrtp = false } = options;
     this.#legs.set(id, {
       id,
       type,
@@ -148,8 +150,7 @@ export class InProcessMediaPlane implements MediaPlane {
       sessionId: String(Date.now()),
       sessionVersion: 0,
       webRtcStarted: false,
-      sdes: false,
-      offeredKeys: new Map(),
+      sdes: new SdesNegotiation(sdesSrtp),
       server: new ServerMedia(id, leg, endpoint, {
         onDtmf: (digit, durationMs) => this.#emit('dtmf', { legId: id, digit, durationMs }),
         onPlayEnded: () => this.#emit('playEnded', { legId: id }),
@@ -192,9 +193,7 @@ export class InProcessMediaPlane implements MediaPlane {
         ? { onDropped: (_kind: StreamKind, reason: string, from: string) => drops.report(id, reason, from) }
         : {}),
     });
-    this.#add('rtp', id, leg, request.endpoint);
-    this.#entry(id).sdes = request.sdesSrtp ?? false;
-    return id;
+    return this.#add('rtp', id, leg, { endpoint: request.endpoint, sdesSrtp: request.sdesSrtp ?? false });
   }
 
   async connect(a: LegId, b: LegId): Promise<void> {
@@ -263,7 +262,7 @@ export class InProcessMediaPlane implements MediaPlane {
     const parsed = this.#parse(e, sdp);
     if (e.leg instanceof WebRtcLeg) await e.leg.applyAnswer(sdp);
     e.negotiated = { local: e.sentOffer, remote: parsed.media };
-    if (e.leg instanceof RtpLeg) this.#srtpFromAnswer(e, e.leg, parsed);
+    if (e.leg instanceof RtpLeg) e.sdes.fromAnswer(e.leg, parsed);
     for (const kind of KINDS) {
       // The answer picks among what we offered: the leg reports (and times jitter with) the chosen codec.
       const answered = codecsOf(parsed.media, kind);
@@ -349,8 +348,8 @@ export class InProcessMediaPlane implements MediaPlane {
       leg.setCodecs(kind, m.codecs);
       const crypto =
         type === 'offer'
-          ? this.#offerCrypto(e, withPorts.length)
-          : this.#answerCrypto(leg, kind, remoteOfferSdp?.media[withPorts.length]);
+          ? e.sdes.offerCrypto(withPorts.length)
+          : e.sdes.answerCrypto(leg, kind, remoteOfferSdp?.media[withPorts.length]);
       withPorts.push({ ...m, port, ...(crypto.length > 0 ? { crypto } : {}) });
     }
     e.sessionVersion++;
@@ -358,51 +357,6 @@ export class InProcessMediaPlane implements MediaPlane {
       origin: { sessionId: e.sessionId, sessionVersion: e.sessionVersion, address: this.#options.rtpAddress },
       address: this.#options.rtpAddress,
       media: withPorts,
-    });
-  }
-
-  /** RFC 4568 §5.1.1: one a=crypto per suite we accept, each with a fresh key. */
-  #offerCrypto(e: LegEntry, index: number): SdesCrypto[] {
-    if (!e.sdes) return [];
-    return SDES_SUITES.map((suite, i) => {
-      const { crypto, keySalt } = newCrypto(i + 1, suite);
-      e.offeredKeys.set(`${index}:${crypto.tag}`, keySalt);
-      return crypto;
-    });
-  }
-
-  /** RFC 4568 §5.1.2: answer the first offered suite we support, same tag, our own key; SRTP starts now. */
-  #answerCrypto(leg: RtpLeg, kind: StreamKind, offered: MediaDescription | undefined): SdesCrypto[] {
-    if (offered === undefined || offered.crypto.length === 0) {
-      leg.setSrtp(kind, undefined);
-      return [];
-    }
-    for (const c of offered.crypto) {
-      const suite = findSuite(c.suite);
-      const theirs = suite === undefined ? undefined : parseInlineKey(c.keyParams, suite);
-      if (suite === undefined || theirs === undefined) continue;
-      const { crypto, keySalt } = newCrypto(c.tag, suite);
-      leg.setSrtp(kind, new SdesSrtp(suite, keySalt, theirs));
-      return [crypto];
-    }
-    throw new MediaError(
-      'MEDIA_BAD_SDP',
-      `no SRTP crypto suite in common: the offer has ${offered.crypto.map((c) => c.suite).join(', ')}`,
-      {
-        sipStatus: 488,
-      },
-    );
-  }
-
-  /** The answer's a=crypto picks one of ours by tag and brings its key. */
-  #srtpFromAnswer(e: LegEntry, leg: RtpLeg, answer: SessionDescription): void {
-    answer.media.forEach((m, index) => {
-      if (m.kind !== 'audio' && m.kind !== 'video') return;
-      const chosen = m.crypto[0];
-      const suite = chosen === undefined ? undefined : findSuite(chosen.suite);
-      const ours = chosen === undefined ? undefined : e.offeredKeys.get(`${index}:${chosen.tag}`);
-      const theirs = suite === undefined || chosen === undefined ? undefined : parseInlineKey(chosen.keyParams, suite);
-      leg.setSrtp(m.kind, suite && ours && theirs ? new SdesSrtp(suite, ours, theirs) : undefined);
     });
   }
 
@@ -441,32 +395,7 @@ export class InProcessMediaPlane implements MediaPlane {
     if (partner === undefined || bridge === undefined) return;
     const a = bridge.a.id === e.id ? e : partner;
     const b = a === e ? partner : e;
-    const routes = (from: LegEntry, to: LegEntry): Record<StreamKind, PayloadTypeMap> => ({
-      audio: buildPayloadTypeMap(
-        codecsOf(from.negotiated.local, 'audio'),
-        codecsOf(to.negotiated.remote, 'audio'),
-        codecsOf(from.negotiated.remote, 'audio'),
-      ),
-      video: buildPayloadTypeMap(
-        codecsOf(from.negotiated.local, 'video'),
-        codecsOf(to.negotiated.remote, 'video'),
-        codecsOf(from.negotiated.remote, 'video'),
-      ),
-    });
-    const dtmfToward = (to: LegEntry): DtmfTarget | undefined => {
-      const codecs = codecsOf(to.negotiated.remote, 'audio');
-      const rate = codecs.find((c) => !isTelephoneEvent(c))?.clockRate;
-      const te = codecs.find((c) => isTelephoneEvent(c) && c.clockRate === rate) ?? codecs.find(isTelephoneEvent);
-      return te === undefined ? undefined : { payloadType: te.payloadType, clockRate: te.clockRate };
-    };
-    const audioRate = codecsOf(a.negotiated.local, 'audio').find((c) => !isTelephoneEvent(c))?.clockRate ?? 8000;
-    bridge.setRoutes({
-      aToB: routes(a, b),
-      bToA: routes(b, a),
-      audioClockRate: audioRate,
-      dtmfTowardA: dtmfToward(a),
-      dtmfTowardB: dtmfToward(b),
-    });
+    bridge.setRoutes(bridgeRoutes(a.negotiated, b.negotiated));
   }
 
   async update(legId: LegId, request: { direction: Direction }): Promise<string> {
