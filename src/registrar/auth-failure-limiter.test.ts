@@ -4,6 +4,19 @@ import { FakeClock } from '../sip/clock.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 
 describe('AuthFailureLimiter (failed authentications per source address)', () => {
+  test('an exempt ip:port (the gateway) is never limited; the same IP from another port is', () => {
+    const clock = new FakeClock();
+    let exempt: string[] = [];
+    const limiter = new AuthFailureLimiter({ clock, maxFailures: 2, exempt: () => exempt });
+    exempt = ['127.0.0.1:5070', '[::1]:5070'];
+    for (let i = 0; i < 10; i++) limiter.fail('127.0.0.1', 5070);
+    assert.equal(limiter.check('127.0.0.1', 5070), undefined);
+    for (let i = 0; i < 10; i++) limiter.fail('::1', 5070);
+    assert.equal(limiter.check('::1', 5070), undefined);
+    for (let i = 0; i < 2; i++) limiter.fail('127.0.0.1', 40000);
+    assert.notEqual(limiter.check('127.0.0.1', 40000), undefined);
+  });
+
   test('after maxFailures an address waits; one more try per windowMs / maxFailures', () => {
     const clock = new FakeClock();
     const limiter = new AuthFailureLimiter({ clock, maxFailures: 3, windowMs: 3000 });

@@ -6,6 +6,7 @@
 // slowed. Time comes from the injected clock.
 
 import type { Clock } from '../sip/clock.js';
+import { type ExemptSources, isExempt } from './exempt-sources.js';
 
 export interface AuthFailureLimiterOptions {
   clock: Clock;
@@ -15,6 +16,8 @@ export interface AuthFailureLimiterOptions {
   windowMs?: number;
   /** Most addresses tracked; the least recently failing ones are forgotten beyond it. Default 10000. */
   maxSources?: number;
+  /** Sources (`ip:port`) never limited: the gateway's own SIP listener (exempt-sources.ts). */
+  exempt?: ExemptSources;
 }
 
 interface Bucket {
@@ -30,12 +33,14 @@ export class AuthFailureLimiter {
   /** Map order is least recently failing first. */
   private readonly buckets = new Map<string, Bucket>();
   private refusedCount = 0;
+  private readonly exempt: ExemptSources | undefined;
 
   constructor(opts: AuthFailureLimiterOptions) {
     this.clock = opts.clock;
     this.max = opts.maxFailures ?? 10;
     const window = opts.windowMs ?? 600_000;
     this.maxSources = opts.maxSources ?? 10_000;
+    this.exempt = opts.exempt;
     if (!(this.max >= 1 && window > 0)) {
       throw new RangeError(`auth failure limit needs maxFailures >= 1 and windowMs > 0 [${this.max}, ${window}]`);
     }
@@ -48,7 +53,8 @@ export class AuthFailureLimiter {
   }
 
   /** Seconds to wait when `host` is over the limit (its request is then refused unchecked), else undefined. */
-  check(host: string): number | undefined {
+  check(host: string, port?: number): number | undefined {
+    if (isExempt(this.exempt, host, port)) return undefined;
     const b = this.current(host);
     if (b === undefined || b.level + 1 <= this.max) return undefined;
     this.refusedCount++;
@@ -56,7 +62,8 @@ export class AuthFailureLimiter {
   }
 
   /** One wrong password or unknown user from `host`. */
-  fail(host: string): void {
+  fail(host: string, port?: number): void {
+    if (isExempt(this.exempt, host, port)) return;
     const b = this.current(host) ?? { level: 0, last: this.clock.now() };
     b.level += 1;
     this.buckets.delete(host);

@@ -102,8 +102,8 @@ export class Authenticator {
   }
 
   /** Authenticates a request that came from `sourceHost` (the address failures are counted against). */
-  authenticate(request: SipRequest, kind: AuthKind, sourceHost: string): AuthOutcome {
-    const wait = this.failures?.check(sourceHost);
+  authenticate(request: SipRequest, kind: AuthKind, sourceHost: string, sourcePort?: number): AuthOutcome {
+    const wait = this.failures?.check(sourceHost, sourcePort);
     if (wait !== undefined) {
       this.onThrottled?.(sourceHost, request);
       return { kind: 'throttled', retryAfter: wait, why: 'failures' };
@@ -139,7 +139,7 @@ export class Authenticator {
         // The password is only asked for once realm, algorithm and nonce are ours: before that, a new challenge
         // (a nonce from before a restart is not the user's fault); after it, the digest did not match.
         if (asked === undefined) return { kind: 'challenge', stale: false };
-        this.failures?.fail(sourceHost);
+        this.failures?.fail(sourceHost, sourcePort);
         return known ? { kind: 'wrong-password', user: asked } : { kind: 'unknown-user', user: asked };
     }
   }

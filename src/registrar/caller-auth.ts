@@ -56,7 +56,7 @@ export function authenticateCaller(
   from: SipUri,
   answer: Answer,
 ): boolean {
-  const outcome = c.auth.authenticate(request, 'proxy', source.host);
+  const outcome = c.auth.authenticate(request, 'proxy', source.host, source.port);
   switch (outcome.kind) {
     case 'challenge':
       // §22.3: "a proxy server ... MAY challenge ... with a 407 (Proxy Authentication Required)".

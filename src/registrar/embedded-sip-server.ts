@@ -264,7 +264,7 @@ export class EmbeddedSipServer extends EventEmitter<EmbeddedSipServerEvents> {
 
   private receiveMessage(message: SipMessage, source: MessageSource): void {
     if (message.kind === 'request' && message.method === 'REGISTER' && this.limiter !== undefined) {
-      const d = this.limiter.take(source.host);
+      const d = this.limiter.take(source.host, source.port);
       if (d.action !== 'pass') {
         this.emit('rateLimited', `${source.host}`, d.action);
         if (d.action === 'reject') this.rejectStateless(message, source, d.retryAfter);

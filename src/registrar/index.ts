@@ -11,6 +11,7 @@ export {
   type Refusal,
 } from './embedded-sip-server.js';
 export { RegistrarError, type RegistrarErrorCode } from './errors.js';
+export { type ExemptSources, sourceKey } from './exempt-sources.js';
 export { type LocalService, routeUsersTo } from './local-service.js';
 export type { Binding, BindingInfo, BindingRemovalReason } from './location-service.js';
 export { DEFAULT_REGISTRAR_POLICY, type RegistrarPolicy } from './registrar.js';

@@ -93,7 +93,7 @@ export class Registrar {
     }
     const user = toUri.value.user;
     // Step 3: authentication (§22). Known and unknown users alike get the same challenge.
-    const outcome = auth.authenticate(request, 'www', source.host);
+    const outcome = auth.authenticate(request, 'www', source.host, source.port);
     switch (outcome.kind) {
       case 'throttled':
         // §21.5.4: 503 with Retry-After; the credentials were not checked.

@@ -4,6 +4,19 @@ import { FakeClock } from '../sip/clock.js';
 import { SourceRateLimiter } from './source-rate-limiter.js';
 
 describe('SourceRateLimiter (token bucket per source address)', () => {
+  test('an exempt ip:port (the gateway) always passes; the same IP from another port is limited', () => {
+    const limiter = new SourceRateLimiter({
+      clock: new FakeClock(),
+      burst: 2,
+      perSecond: 1,
+      exempt: ['127.0.0.1:5070'],
+    });
+    for (let i = 0; i < 50; i++) assert.deepEqual(limiter.take('127.0.0.1', 5070), { action: 'pass' });
+    limiter.take('127.0.0.1', 40000);
+    limiter.take('127.0.0.1', 40000);
+    assert.equal(limiter.take('127.0.0.1', 40000).action, 'reject');
+  });
+
   test('a burst passes, then one 503 with Retry-After per interval and drops in between', () => {
     const clock = new FakeClock();
     const limiter = new SourceRateLimiter({ clock, perSecond: 2, burst: 3, rejectIntervalMs: 1000 });

@@ -5,6 +5,7 @@
 // turn the server into a reflector that answers every datagram. Time comes from the injected clock.
 
 import type { Clock } from '../sip/clock.js';
+import { type ExemptSources, isExempt } from './exempt-sources.js';
 
 export interface SourceRateLimiterOptions {
   clock: Clock;
@@ -16,6 +17,8 @@ export interface SourceRateLimiterOptions {
   rejectIntervalMs?: number;
   /** Most addresses tracked; the oldest idle ones are forgotten beyond it. Default 10000. */
   maxSources?: number;
+  /** Sources (`ip:port`) never limited: the gateway's own SIP listener (exempt-sources.ts). */
+  exempt?: ExemptSources;
 }
 
 /** What to do with a request: pass it on, answer 503 with Retry-After (seconds), or drop it. */
@@ -36,6 +39,7 @@ export class SourceRateLimiter {
   /** Map order is least recently used first. */
   private readonly buckets = new Map<string, Bucket>();
   private limitedCount = 0;
+  private readonly exempt: ExemptSources | undefined;
 
   constructor(opts: SourceRateLimiterOptions) {
     this.clock = opts.clock;
@@ -43,6 +47,7 @@ export class SourceRateLimiter {
     this.burst = opts.burst ?? 20;
     this.rejectInterval = opts.rejectIntervalMs ?? 1000;
     this.maxSources = opts.maxSources ?? 10_000;
+    this.exempt = opts.exempt;
     if (!(this.perSecond > 0 && this.burst >= 1)) {
       throw new RangeError(`rate limit needs perSecond > 0 and burst >= 1 [${this.perSecond}, ${this.burst}]`);
     }
@@ -53,8 +58,9 @@ export class SourceRateLimiter {
     return this.limitedCount;
   }
 
-  /** Takes a token for a request from `host`. */
-  take(host: string): RateDecision {
+  /** Takes a token for a request from `host` (and `port`: an exempt `ip:port` always passes). */
+  take(host: string, port?: number): RateDecision {
+    if (isExempt(this.exempt, host, port)) return { action: 'pass' };
     const now = this.clock.now();
     let b = this.buckets.get(host);
     if (b === undefined) {

@@ -7,9 +7,10 @@ import { ConfigError } from './config/errors.js';
 import { loadConfig, redactConfig } from './config/load-config.js';
 import { ParleyServer } from './http/parley-server.js';
 import { createLogger } from './logger.js';
+import { uncaughtErrors } from './metrics.js';
 import { PlayerMediaPort } from './rest/player-media-port.js';
 import { createPorts } from './wiring/create-ports.js';
-import { type StartedRegistrar, startEmbeddedRegistrar } from './wiring/embedded-registrar.js';
+import { gatewaySources, type StartedRegistrar, startEmbeddedRegistrar } from './wiring/embedded-registrar.js';
 
 // dist/server/main.js and src/server/main.ts are both two folders below the package root.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,15 +29,25 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  // Bad input must never stop the server: anything that escapes a handler is logged, and the process goes on.
-  // A bug that corrupts state shows in these lines; a crash would instead drop every caller's call.
-  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'));
-  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  // Bad input must never stop the server: anything that escapes a handler is logged at fatal with its stack,
+  // counted (parley_uncaught_errors_total, for alerts), and the process goes on: a crash would drop every
+  // caller's call. Each one is a bug to fix.
+  process.on('uncaughtException', (err) => {
+    uncaughtErrors.inc({ kind: 'exception' });
+    log.fatal({ err, stack: err.stack }, 'uncaught exception');
+  });
+  process.on('unhandledRejection', (err) => {
+    uncaughtErrors.inc({ kind: 'rejection' });
+    log.fatal({ err, stack: err instanceof Error ? err.stack : undefined }, 'unhandled rejection');
+  });
   log.info({ config: redactConfig(config) }, 'starting');
 
   let registrar: StartedRegistrar | undefined;
+  // Every browser account registers from the gateway's SIP port: the registrar must not rate-limit it as one
+  // client. Known once the SIP endpoint has bound (below).
+  let gatewaySipSources: readonly string[] = [];
   try {
-    registrar = await startEmbeddedRegistrar(config, log);
+    registrar = await startEmbeddedRegistrar(config, log, { exemptSources: () => gatewaySipSources });
   } catch (err) {
     log.error({ err }, 'the embedded SIP registrar did not start');
     process.stderr.write(
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const ports = await createPorts(config, log);
+  gatewaySipSources = gatewaySources(ports.endpoint.transport.addresses);
   // The service numbers (600 echo, 601 tone) answer with the gateway's media plane, so they start after it.
   await registrar?.startServices(ports.plane);
   const server = new ParleyServer(config, {
@@ -65,9 +77,16 @@ async function main(): Promise<void> {
       `Embedded SIP registrar: domain ${sip.domain}, port ${sip.port('UDP')} (UDP/TCP), users ${names.join(', ')}` +
         `${users.file ? ` (passwords in ${users.file})` : ''}; call 600 for an echo, 601 for a tone and DTMF\n`,
     );
-    // Generated passwords are shown once, at the start that made them; the file keeps them.
+    // Generated passwords are shown once, at the start that made them, and only on a terminal: a service's
+    // stdout ends in journald or container logs, which others read. The file (mode 600) keeps them.
     if (users.source === 'generated') {
-      for (const [user, password] of Object.entries(users.users)) process.stdout.write(`  ${user}  ${password}\n`);
+      if (process.stdout.isTTY) {
+        for (const [user, password] of Object.entries(users.users)) process.stdout.write(`  ${user}  ${password}\n`);
+      } else {
+        process.stdout.write(
+          `  generated demo passwords are in ${users.file} (not printed: stdout is not a terminal)\n`,
+        );
+      }
     }
   }
   const sipAddresses = ports.endpoint.transport.addresses;

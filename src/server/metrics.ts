@@ -18,6 +18,12 @@ class Counter {
   }
 }
 
+/**
+ * Errors that escaped every handler (process 'uncaughtException' / 'unhandledRejection', by kind): the process
+ * goes on, so these are bugs to look at. Process-wide, as they can happen before a server exists.
+ */
+export const uncaughtErrors = new Counter();
+
 const escapeLabel = (v: string) => v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
 const labelText = (labels: Labels) => {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
@@ -70,6 +76,17 @@ export class Metrics {
     metric('parley_calls_ended_total', 'counter', 'Calls ended, by final CALL_STATUS.', this.callsEnded.entries());
     metric('parley_ws_messages_total', 'counter', 'WebSocket messages received, by type.', this.wsMessages.entries());
     metric('parley_ws_errors_total', 'counter', 'Error replies sent, by code.', this.wsErrors.entries());
+    const uncaught = new Map<string, number>([
+      ['exception', 0],
+      ['rejection', 0],
+    ]);
+    for (const e of uncaughtErrors.entries()) uncaught.set(e.labels.kind ?? 'exception', e.value);
+    metric(
+      'parley_uncaught_errors_total',
+      'counter',
+      'Errors no handler caught (the process goes on), by kind.',
+      [...uncaught].map(([kind, value]) => ({ labels: { kind }, value })),
+    );
     const m = this.#media.metrics();
     metric('parley_media_sessions', 'gauge', 'Media sessions open.', [{ labels: {}, value: m.sessions }]);
     metric('parley_media_packets_forwarded_total', 'counter', 'RTP packets the media plane sent on call legs.', [

@@ -3,6 +3,8 @@
 // graceful stop on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
@@ -168,4 +170,35 @@ test('a bad configuration value stops the server at start with a message naming 
   assert.equal(r.status, 2);
   assert.match(r.stderr, /PARLEY_HTTP_PORT: expected a port number 0-65535/);
   assert.match(r.stderr, /PARLEY_MEDIA_PORTS: expected a range like 20000-20999/);
+});
+
+test('the server refuses to start with the REST API open on the network without PARLEY_API_KEY', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PARLEY_HTTP_HOST: '0.0.0.0', PARLEY_HTTP_PORT: '0', PARLEY_API_KEY: '' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /PARLEY_API_KEY: must be set when PARLEY_HTTP_HOST \(0\.0\.0\.0\) is not a loopback address/);
+});
+
+test('generated demo passwords are not printed when stdout is not a terminal; uncaught errors are a metric', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-demo-'));
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServerProcess({ PARLEY_REGISTRAR: 'on', PARLEY_REGISTRAR_PORT: '0', PARLEY_DATA_DIR: dir });
+    const file = join(dir, 'registrar-users.json');
+    const passwords = Object.values(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>);
+    assert.equal(passwords.length, 10);
+    const out = server.output();
+    assert.ok(out.includes(`generated demo passwords are in ${file}`), out);
+    for (const p of passwords) assert.ok(!out.includes(p), 'a generated password reached stdout');
+    const metrics = await (await fetch(new URL('/metrics', server.url))).text();
+    assert.match(metrics, /^# TYPE parley_uncaught_errors_total counter$/m);
+    assert.match(metrics, /^parley_uncaught_errors_total\{kind="exception"\} 0$/m);
+  } finally {
+    if (server) assert.equal(await server.stop(), 0);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { MediaPlane } from '../../media/index.js';
-import { EmbeddedSipServer, type LocalService } from '../../registrar/index.js';
+import { EmbeddedSipServer, type LocalService, sourceKey } from '../../registrar/index.js';
 import { type ServiceKind, type ServiceNumbers, startServiceNumbers } from '../../services/index.js';
 import type { ParleyConfig } from '../config/settings.js';
 
@@ -63,8 +63,37 @@ function serviceRoute(kind: ServiceKind, running: () => ServiceNumbers | undefin
   };
 }
 
-export async function startEmbeddedRegistrar(config: ParleyConfig, log: Logger): Promise<StartedRegistrar | undefined> {
+/**
+ * The `ip:port` sources the gateway's REGISTERs come from: its UDP listener addresses (every browser account
+ * shares them). A wildcard bind sends from the outgoing interface's address, so loopback is listed for it.
+ * TCP connections come from ephemeral ports and are not listed.
+ */
+export function gatewaySources(addresses: readonly { transport: string; host: string; port: number }[]): string[] {
+  const out = new Set<string>();
+  for (const a of addresses) {
+    if (a.transport !== 'UDP') continue;
+    const hosts = a.host === '0.0.0.0' || a.host === '::' ? ['127.0.0.1', '::1'] : [a.host];
+    for (const h of hosts) out.add(sourceKey(h, a.port));
+  }
+  return [...out];
+}
+
+export interface EmbeddedRegistrarOptions {
+  /**
+   * The gateway's own SIP source addresses, exempt from the registrar's per-address limits (REGISTER rate and
+   * authentication failures): all browser accounts register from them. A getter, as the registrar starts
+   * before the gateway's SIP endpoint has bound.
+   */
+  exemptSources?: () => readonly string[];
+}
+
+export async function startEmbeddedRegistrar(
+  config: ParleyConfig,
+  log: Logger,
+  opts: EmbeddedRegistrarOptions = {},
+): Promise<StartedRegistrar | undefined> {
   if (!config.registrar) return undefined;
+  const exempt = opts.exemptSources;
   const users = registrarUsers(config);
   let services: ServiceNumbers | undefined;
   const server = new EmbeddedSipServer({
@@ -74,6 +103,7 @@ export async function startEmbeddedRegistrar(config: ParleyConfig, log: Logger):
     users: users.users,
     digestAlgorithms: config.registrarDigestAlgorithms,
     logger: log.child({ part: 'registrar' }),
+    ...(exempt ? { rateLimit: { exempt }, authFailureLimit: { exempt } } : {}),
   });
   await server.start();
   return {
