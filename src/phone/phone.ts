@@ -22,6 +22,7 @@ import {
   TRANSFER_EVENTS,
   transferText,
 } from './call-text.js';
+import { offerDemoAccounts } from './demo-accounts.js';
 import { Devices } from './devices.js';
 import { wireKeypad } from './keypad.js';
 import { CallTimer, LevelMeter, Ringer } from './media-widgets.js';
@@ -454,6 +455,7 @@ devices.onInputChange(() => {
 
 restoreAccount(new URL('/ws', location.href).href.replace(/^http/, 'ws'));
 watchFields();
+void offerDemoAccounts($('demoAccounts'), () => clearMarks());
 setConnection(SESSION_STATUS.DISCONNECTED);
 void devices.refresh();
 render();

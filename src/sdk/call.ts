@@ -1,12 +1,14 @@
 // A call as the page sees it: the browser's RTCPeerConnection and the call's signalling on the session's
 // WebSocket. ICE candidates go to the server as they are found (RFC 8838 trickle): the offer leaves at once,
 // nothing waits for gathering to complete. Mute is track.enabled (no renegotiation).
+
 import type { ServerMessage } from '../protocol/server-messages.js';
 import { CALL_STATUS, type CallStatus } from '../protocol/status.js';
 import { Emitter, type Handler } from './emitter.js';
 import { invalid, ParleyError } from './errors.js';
 import { MediaDisplay } from './media-display.js';
 import type { DtmfType, SipHeaders } from './public-types.js';
+import { videoAccepted } from './sdp-video.js';
 import type { Signalling } from './signalling.js';
 
 export interface MediaOptions {
@@ -119,7 +121,15 @@ export class Call {
   caller = (): string => this.#caller;
   callee = (): string => this.#callee;
   visibleName = (): string => this.#visibleName;
-  hasVideo = (): boolean => this.#hasVideo;
+  /**
+   * Whether the call has video: what was asked for until the offer/answer completes, then what both sides
+   * agreed (a video stream the other side rejected, `m=video 0`, makes it false).
+   */
+  hasVideo = (): boolean => {
+    const local = this.#pc?.currentLocalDescription?.sdp;
+    const remote = this.#pc?.currentRemoteDescription?.sdp;
+    return local && remote ? videoAccepted(local) && videoAccepted(remote) : this.#hasVideo;
+  };
   isIncoming = (): boolean => this.#incoming;
   /** The SIP status and reason of the last failure or finish. */
   getInfo = (): CallInfo => ({
