@@ -9,7 +9,9 @@ export type WebhookErrorCode =
   /** A 5xx, or a 3xx (redirects are not followed: the body is signed for this URL). */
   | 'WEBHOOK_BAD_STATUS'
   /** A 2xx whose body is not the JSON the webhook expects. */
-  | 'WEBHOOK_BAD_ANSWER';
+  | 'WEBHOOK_BAD_ANSWER'
+  /** An answer body over 64 KiB: not read further (a backend must not make the server buffer without bound). */
+  | 'WEBHOOK_ANSWER_TOO_LARGE';
 
 export class WebhookError extends Error {
   readonly code: WebhookErrorCode;

@@ -175,14 +175,32 @@ export class WebhookClient {
   }
 }
 
+/** The answer's body, read as it streams and given up past MAX_ANSWER_BYTES (Content-Length or not). */
 async function readLimited(res: Response): Promise<string> {
+  const tooLarge = () =>
+    new WebhookError('WEBHOOK_ANSWER_TOO_LARGE', `the backend's answer is over ${MAX_ANSWER_BYTES} bytes`, {
+      httpStatus: res.status,
+    });
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > MAX_ANSWER_BYTES) {
     await res.body?.cancel();
-    return '';
+    throw tooLarge();
   }
-  const text = await res.text();
-  return text.length > MAX_ANSWER_BYTES ? '' : text;
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseJson(text: string): { json: unknown; notJson?: string } {

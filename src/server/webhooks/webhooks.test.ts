@@ -220,6 +220,28 @@ describe('webhooks: connect and call decisions', () => {
     await five.session.receive({ type: 'connect', sipOptions: { login: '1001', domain: '127.0.0.1' } });
     assert.match(((await five.status('FAILED')) as { sipReason?: string }).sipReason ?? '', /WEBHOOK_BAD_STATUS/);
   });
+
+  test('an answer over 64 KiB, chunked with no Content-Length, is not read to the end and gets the failure policy', async () => {
+    let written = 0;
+    const huge = await backend((_r, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"sipOptions":"');
+      // 1 MiB in chunks: the client must give up long before the end.
+      const chunk = 'x'.repeat(16 * 1024);
+      const more = () => {
+        while (written < 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end('"}');
+      };
+      more();
+    });
+    const t = session(huge.url);
+    await t.session.receive({ type: 'connect', sipOptions: { login: '1001', domain: '127.0.0.1' } });
+    const failed = await t.status('FAILED');
+    assert.match((failed as { sipReason?: string }).sipReason ?? '', /WEBHOOK_ANSWER_TOO_LARGE/);
+  });
 });
 
 describe('webhooks: events', () => {
