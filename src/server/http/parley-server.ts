@@ -71,6 +71,7 @@ export class ParleyServer {
       registrar: deps.registrar,
       sessions: this.sessions,
       onCallStatus: (call, status) => this.#countCall(call, status),
+      mediaLimit: this.mediaLimit,
     });
   }
 

@@ -8,6 +8,7 @@ import type { BindingInfo } from '../../registrar/index.js';
 import type { Call } from '../call/call.js';
 import type { ParleyConfig } from '../config/settings.js';
 import type { MediaPort, SipPort } from '../ports.js';
+import type { MediaLimit } from '../session/media-limit.js';
 import type { Session, SessionGate, SessionTransport } from '../session/session.js';
 import { createWebhooks, type Webhooks } from '../webhooks/webhooks.js';
 import { registerRestApi } from './rest-api.js';
@@ -24,6 +25,8 @@ export interface BackendIntegrationDeps {
   sessions: ReadonlyMap<string, Session>;
   /** Every call status change of a server-side call (metrics). */
   onCallStatus(call: Call, status: CallStatus): void;
+  /** The server-wide cap on open media sessions, which REST calls count against too. */
+  mediaLimit?: MediaLimit;
 }
 
 export class BackendIntegration {
@@ -40,6 +43,7 @@ export class BackendIntegration {
       onMessage: (session, m) => this.#webhooks?.events.onMessage(session, 'rest', m),
       onCallStatus: deps.onCallStatus,
       callIdInUse: (id) => [...deps.sessions.values()].some((s) => s.calls.has(id)),
+      ...(deps.mediaLimit ? { mediaLimit: deps.mediaLimit } : {}),
     });
     registerRestApi(app, {
       log: deps.log,

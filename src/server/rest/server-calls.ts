@@ -13,6 +13,7 @@ import type { ServerMessage } from '../../protocol/server-messages.js';
 import { calleeProblem } from '../../protocol/sip-grammar.js';
 import type { Call } from '../call/call.js';
 import type { MediaPort, SipPort } from '../ports.js';
+import type { MediaLimit } from '../session/media-limit.js';
 import { Session } from '../session/session.js';
 import type { LocatedCall } from './call-view.js';
 import { RestError, restErrorFrom } from './errors.js';
@@ -32,6 +33,8 @@ export interface ServerCallsDeps {
   onCallStatus?(call: Call, status: CallStatus): void;
   /** Whether a call id is in use anywhere (browser calls included). */
   callIdInUse(callId: string): boolean;
+  /** The server-wide cap on open media sessions. */
+  mediaLimit?: MediaLimit;
 }
 
 /** The placeholder the player's media session is given for "the browser's offer": it ignores it. */
@@ -131,6 +134,7 @@ export class ServerCalls implements ServerCallsApi {
         media,
         log: deps.log.child({ origin: 'rest' }),
         maxCallsPerSession: 1,
+        ...(deps.mediaLimit ? { mediaLimit: deps.mediaLimit } : {}),
         onCallStatus: (c, status) => {
           call ??= c;
           deps.onCallStatus?.(c, status);
