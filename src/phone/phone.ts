@@ -122,6 +122,8 @@ function renderMedia(): void {
   show(ui.localVideo, local && local.getVideoTracks().length > 0 ? local : null);
   ui.videos.hidden = !(c && isLive(c) && showsVideo(c));
   const answered = c !== undefined && isAnswered(c);
+  // The camera button follows the video too: a remote video track can arrive after ESTABLISHED.
+  ui.muteVideoBtn.disabled = !answered || !c || !showsVideo(c);
   note(
     c && answered && wantedVideo.has(c) && !showsVideo(c)
       ? 'Audio only: the other side has no video, so your camera is not sent.'
@@ -143,7 +145,6 @@ function render(): void {
   ui.holdBtn.disabled = !inCall;
   ui.holdBtn.textContent = c?.status() === CALL_STATUS.HOLD ? 'Unhold' : 'Hold';
   ui.muteAudioBtn.disabled = !inCall;
-  ui.muteVideoBtn.disabled = !inCall || !c || !showsVideo(c);
   ui.transferBtn.disabled = !inCall;
   // Attended transfer: any other live call can be the target.
   const others = calls.filter((o) => o !== c && isAnswered(o));

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config/errors.js';
 import { loadConfig, redactConfig } from './config/load-config.js';
+import type { DemoAccounts } from './http/demo-accounts.js';
 import { ParleyServer } from './http/parley-server.js';
 import { createLogger } from './logger.js';
 import { uncaughtErrors } from './metrics.js';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     sip: ports.sip,
     media: ports.media,
     dirs: { sdkDir: join(root, 'dist', 'sdk'), phoneDirs: [join(root, 'dist', 'phone')] },
-    ...(registrar ? { registrar: registrar.server } : {}),
+    ...(registrar ? { registrar: registrar.server, demoAccounts: () => demoAccountsOf(registrar) } : {}),
     playerMedia: new PlayerMediaPort(ports.plane, log.child({ part: 'media' })),
   });
   const url = await server.listen();
@@ -129,3 +130,14 @@ main().catch((err: unknown) => {
   process.stderr.write(`parley: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
+
+/** Demo users (generated, not configured by an operator) as the phone page offers them. */
+function demoAccountsOf(registrar: StartedRegistrar): DemoAccounts | undefined {
+  const { server, users } = registrar;
+  if (users.source === 'config') return undefined;
+  return {
+    domain: server.domain,
+    port: server.port('UDP'),
+    accounts: Object.entries(users.users).map(([login, password]) => ({ login, password })),
+  };
+}

@@ -12,6 +12,7 @@ import type { MediaPort, SipPort } from '../ports.js';
 import { BackendIntegration } from '../rest/backend-integration.js';
 import { MediaLimit } from '../session/media-limit.js';
 import { Session } from '../session/session.js';
+import { type DemoAccounts, registerDemoAccounts } from './demo-accounts.js';
 import { OriginPolicy } from './origin-policy.js';
 import { registerStaticFiles, type StaticDirs } from './static-files.js';
 import { WsEndpoint } from './ws-endpoint.js';
@@ -25,6 +26,8 @@ export interface ParleyServerDeps {
   playerMedia?: MediaPort;
   /** The embedded registrar, for /rest-api/registrar/bindings. */
   registrar?: { bindings(): BindingInfo[] };
+  /** The embedded registrar's generated demo accounts, offered to the phone page on this machine. */
+  demoAccounts?: () => DemoAccounts | undefined;
 }
 
 /** Request lines are off: /metrics scrapes and SDK downloads are not events worth a line each. */
@@ -63,6 +66,7 @@ export class ParleyServer {
     this.app.get('/metrics', (_req, reply) =>
       reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metrics.render()),
     );
+    registerDemoAccounts(this.app, deps.demoAccounts ?? (() => undefined));
     registerStaticFiles(this.app, deps.dirs);
     this.backend = new BackendIntegration(this.app, config, {
       log: deps.log,
