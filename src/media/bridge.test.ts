@@ -197,6 +197,18 @@ describe('Bridge (real sockets, two RTP legs)', () => {
     );
   });
 
+  test('two sendDtmf requests at once go out one after the other, never interleaved (keys pressed quickly)', async () => {
+    const b = peers.b as Socket;
+    const got = collect(b, 10, 'two generated digits at B'); // 5 packets a digit
+    const [one, two] = await Promise.all([bridge.sendDtmf('B', '1', 100, 0), bridge.sendDtmf('B', '2', 100, 0)]);
+    assert.deepEqual([one, two], [true, true]);
+    const events = (await got).map((p) => {
+      const e = parseTelephoneEvent(p, 12, 4);
+      return e.ok ? e.value.event : -1;
+    });
+    assert.deepEqual(events, [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
+  });
+
   test("PLI from B reaches A re-addressed to A's stream, with a pictureFastUpdate event; NACKs are translated", async () => {
     const aVideo = peers.aVideo as Socket;
     const bVideo = peers.bVideo as Socket;

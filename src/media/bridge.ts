@@ -47,6 +47,12 @@ class Direction {
   firSeq = 0;
   /** A sound is played toward `to` (injectAudio): its RTP timestamp at offset 0, and the peer's audio is held back. */
   injectBase: number | undefined;
+  /**
+   * The DTMF generated toward `to` so far: each request waits for the one before, so that two keys pressed
+   * within a digit's duration never interleave their packets in one stream (the far end would read every
+   * change of event code as a new key: "12#" became "12#12#1").
+   */
+  dtmfQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly from: MediaLeg,
@@ -173,15 +179,21 @@ export class Bridge {
    */
   async sendDtmf(towardLegId: string, digits: string, durationMs = 100, gapMs = 50): Promise<boolean> {
     const dir = towardLegId === this.b.id ? this.#ab : this.#ba;
-    const target = dir.dtmf;
-    if (target === undefined || this.#closed) return false;
-    for (const digit of digits) {
-      const event = digitToEvent(digit);
-      if (event === undefined) continue;
-      await this.#sendEvent(dir, target, event, durationMs);
-      await this.#wait(gapMs);
-    }
-    return true;
+    if (dir.dtmf === undefined || this.#closed) return false;
+    const send = async (): Promise<boolean> => {
+      const target = dir.dtmf;
+      if (target === undefined) return false;
+      for (const digit of digits) {
+        const event = digitToEvent(digit);
+        if (event === undefined || this.#closed) continue;
+        await this.#sendEvent(dir, target, event, durationMs);
+        await this.#wait(gapMs);
+      }
+      return true;
+    };
+    const turn = dir.dtmfQueue.then(send);
+    dir.dtmfQueue = turn.catch((e: unknown) => e); // a failed request does not stop the ones after it
+    return turn;
   }
 
   async #sendEvent(dir: Direction, target: DtmfTarget, event: number, durationMs: number): Promise<void> {
