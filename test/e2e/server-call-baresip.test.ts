@@ -1,6 +1,7 @@
 // The mission's main path, end to end: a page served by Parley registers a SIP account at Kamailio through
 // the SDK and calls baresip (and is called by it): tones both ways, hangup both ways, hold and unhold from
-// both sides, DTMF of both types, a wrong password and a busy callee.
+// both sides, DTMF of both types, a wrong password, a busy and a declining callee, blind transfer both ways,
+// call waiting, a call cancelled while ringing and a tab closed mid-call: each in Chromium and in Firefox ESR.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -15,7 +16,9 @@ import {
   type Kamailio,
   launchBrowser,
   type PageLike,
+  REGISTER_SCENARIO,
   startKamailio,
+  startSipp,
   withArtifacts,
 } from '../harness/index.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
@@ -30,6 +33,7 @@ async function setUp(artifacts: Artifacts, kind: BrowserKind, bobAnswer: 'auto' 
       { user: '1001', password: 'pw1001' },
       { user: '1002', password: 'pw1002' },
       { user: '1003', password: 'pw1003' },
+      { user: '1004', password: 'pw1004' },
     ],
   });
   artifacts.defer(() => kamailio.stop());
@@ -102,6 +106,34 @@ async function toneWithin(page: PageLike, stream: string, hz: number, timeoutMs:
     if (r.present || Date.now() > deadline) return r;
   }
 }
+
+/** A phone that declines: 180 Ringing, then 603 Decline, and the ACK for it (RFC 3261 §17.1.1.3). */
+const DECLINE_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="decline">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+  ]]></send>
+  <send><![CDATA[
+SIP/2.0 603 Decline
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+  ]]></send>
+  <recv request="ACK"/>
+</scenario>
+`;
 
 for (const kind of ['chromium', 'firefox'] as const) {
   describe(`${kind} calls baresip through Parley and Kamailio`, { timeout: 240_000 }, () => {
@@ -201,9 +233,40 @@ for (const kind of ['chromium', 'firefox'] as const) {
         const since = bob.events.length;
         const pending = page.evaluate<CallResult>(CALL_1002);
         await bob.waitFor(BaresipEvents.incoming, 10_000, 'incoming call', since);
-        await bob.hangup(); // baresip rejects a call it has not answered with 486 Busy Here
+        await bob.hangup(); // baresip 1.0 rejects a call it has not answered with "486 Rejected"
         const busy = await pending;
-        assert.deepEqual([busy.status, busy.info.sipStatus], ['BUSY', 486], JSON.stringify(busy));
+        assert.deepEqual(
+          [busy.status, busy.info.sipStatus, busy.info.sipReason],
+          ['BUSY', 486, 'Rejected'],
+          JSON.stringify(busy),
+        );
+      }),
+    );
+
+    test('a declined call gives FAILED 603 Decline', { timeout: 90_000 }, (t) =>
+      withArtifacts(t, async (artifacts) => {
+        const { kamailio, page } = await setUp(artifacts, kind);
+        // baresip 1.0 rejects an unanswered call only with 486: the declining phone 1004 is sipp, a UAS
+        // answering 603 (RFC 3261 §21.6.2), registered at Kamailio by a second sipp run pointing at it.
+        const phone = await startSipp(artifacts, { scenario: DECLINE_SCENARIO, name: 'sipp-decline' });
+        artifacts.defer(() => phone.stop());
+        const registration = await startSipp(artifacts, {
+          scenario: REGISTER_SCENARIO.replaceAll('[local_ip]:[local_port]>', '[local_ip]:[uas_port]>'),
+          remote: `${kamailio.host}:${kamailio.port}`,
+          service: '1004',
+          auth: { user: '1004', password: 'pw1004' },
+          keys: { uas_port: String(phone.port) },
+          name: 'sipp-register',
+        });
+        assert.equal((await registration.result).exitCode, 0, 'sipp registers 1004');
+        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+        const declined = await page.evaluate<CallResult>(CALL_1002.replace("callee: '1002'", "callee: '1004'"));
+        assert.deepEqual(
+          [declined.status, declined.info.sipStatus, declined.info.sipReason],
+          ['FAILED', 603, 'Decline'],
+          JSON.stringify(declined),
+        );
+        assert.equal((await phone.result).exitCode, 0, 'sipp got its ACK');
       }),
     );
   });
@@ -211,111 +274,118 @@ for (const kind of ['chromium', 'firefox'] as const) {
 
 const CAROL_HZ = 440;
 
-describe('transfers and a vanished browser (Chromium)', { timeout: 240_000 }, () => {
-  async function withCarol(artifacts: Artifacts, kamailio: Kamailio) {
-    const carol = new Baresip(artifacts, {
-      user: '1003',
-      password: 'pw1003',
-      registrar: kamailio,
-      toneHz: CAROL_HZ,
-      answerMode: 'auto',
-    });
-    artifacts.defer(() => carol.stop());
-    await carol.start();
-    return carol;
-  }
+for (const kind of ['chromium', 'firefox'] as const) {
+  describe(`${kind}: transfers, call waiting, a cancelled call and a vanished browser`, { timeout: 240_000 }, () => {
+    async function withCarol(artifacts: Artifacts, kamailio: Kamailio) {
+      const carol = new Baresip(artifacts, {
+        user: '1003',
+        password: 'pw1003',
+        registrar: kamailio,
+        toneHz: CAROL_HZ,
+        answerMode: 'auto',
+      });
+      artifacts.defer(() => carol.stop());
+      await carol.start();
+      return carol;
+    }
 
-  test(
-    'blind transfer from the browser: baresip is sent to a third phone, the browser call ends',
-    { timeout: 90_000 },
-    (t) =>
+    test(
+      'blind transfer from the browser: baresip is sent to a third phone, the browser call ends',
+      { timeout: 90_000 },
+      (t) =>
+        withArtifacts(t, async (artifacts) => {
+          const { kamailio, bob, page } = await setUp(artifacts, kind);
+          const carol = await withCarol(artifacts, kamailio);
+          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+          assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+          await bob.waitFor(BaresipEvents.established, 10_000);
+          await page.evaluate(
+            "window.transfers = []; for (const s of ['ACCEPTED', 'PROGRESS', 'SUCCEEDED', 'FAILED']) window.call.on('TRANSFER_' + s, () => window.transfers.push(s)); window.call.transfer('1003')",
+          );
+          await carol.waitFor(BaresipEvents.established, 15_000, 'the transfer target answers');
+          await page.waitForFunction("window.events.includes('out:FINISH')", 15_000);
+          const transfers = await page.evaluate<string[]>('window.transfers');
+          assert.equal(transfers[0], 'ACCEPTED', JSON.stringify(transfers));
+          assert.ok(transfers.includes('SUCCEEDED'), JSON.stringify(transfers));
+        }),
+    );
+
+    test('a REFER from baresip is followed: the browser now talks to the third phone', { timeout: 90_000 }, (t) =>
       withArtifacts(t, async (artifacts) => {
-        const { kamailio, bob, page } = await setUp(artifacts, 'chromium');
+        const { kamailio, bob, page } = await setUp(artifacts, kind);
         const carol = await withCarol(artifacts, kamailio);
         assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
         assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
         await bob.waitFor(BaresipEvents.established, 10_000);
-        await page.evaluate(
-          "window.transfers = []; for (const s of ['ACCEPTED', 'PROGRESS', 'SUCCEEDED', 'FAILED']) window.call.on('TRANSFER_' + s, () => window.transfers.push(s)); window.call.transfer('1003')",
-        );
-        await carol.waitFor(BaresipEvents.established, 15_000, 'the transfer target answers');
-        await page.waitForFunction("window.events.includes('out:FINISH')", 15_000);
-        const transfers = await page.evaluate<string[]>('window.transfers');
-        assert.equal(transfers[0], 'ACCEPTED', JSON.stringify(transfers));
-        assert.ok(transfers.includes('SUCCEEDED'), JSON.stringify(transfers));
+        await bob.transfer(kamailio.aor('1003'));
+        await carol.waitFor(BaresipEvents.established, 15_000, 'the browser calls the transfer target');
+        await bob.waitFor(BaresipEvents.closed, 15_000, 'the transferor leaves');
+        const heard = await toneWithin(page, 'window.remoteStream', CAROL_HZ, 5000); // a new call: see call waiting
+        assert.ok(heard.present, `the browser hears the third phone's ${CAROL_HZ} Hz: ${JSON.stringify(heard)}`);
+        assert.equal(await page.evaluate<string>('window.call.status()'), 'ESTABLISHED');
+        await carol.hangup();
+        await page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
       }),
-  );
+    );
 
-  test('a REFER from baresip is followed: the browser now talks to the third phone', { timeout: 90_000 }, (t) =>
-    withArtifacts(t, async (artifacts) => {
-      const { kamailio, bob, page } = await setUp(artifacts, 'chromium');
-      const carol = await withCarol(artifacts, kamailio);
-      assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-      assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
-      await bob.waitFor(BaresipEvents.established, 10_000);
-      await bob.transfer(kamailio.aor('1003'));
-      await carol.waitFor(BaresipEvents.established, 15_000, 'the browser calls the transfer target');
-      await bob.waitFor(BaresipEvents.closed, 15_000, 'the transferor leaves');
-      const heard = await detectToneInPage(page, 'window.remoteStream', CAROL_HZ);
-      assert.ok(heard.present, `the browser hears the third phone's ${CAROL_HZ} Hz: ${JSON.stringify(heard)}`);
-      assert.equal(await page.evaluate<string>('window.call.status()'), 'ESTABLISHED');
-      await carol.hangup();
-      await page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
-    }),
-  );
+    test(
+      'call waiting: a second call during a call is offered; the first goes on hold, the second is answered',
+      { timeout: 90_000 },
+      (t) =>
+        withArtifacts(t, async (artifacts) => {
+          const { kamailio, bob, page } = await setUp(artifacts, kind);
+          const carol = await withCarol(artifacts, kamailio);
+          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+          assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+          await bob.waitFor(BaresipEvents.established, 10_000);
+          await carol.dial(kamailio.aor('1001'));
+          await page.waitForFunction('window.incoming !== undefined', 10_000);
+          assert.equal(await page.evaluate<string>('window.incoming.caller()'), '1003');
+          await page.evaluate('window.call.hold()');
+          await page.evaluate(
+            'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
+          );
+          await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
+          await carol.waitFor(BaresipEvents.established, 10_000, 'the waiting call is answered');
+          // ESTABLISHED follows the SIP answer; the new call's audio needs its ICE and DTLS first (a run in Firefox
+          // heard only silence in the first 1.5 s window once): listen until the tone comes, within 5 s.
+          const heard = await toneWithin(page, 'window.remoteStream', CAROL_HZ, 5000);
+          assert.ok(heard.present, `the browser hears the second caller's ${CAROL_HZ} Hz: ${JSON.stringify(heard)}`);
+          assert.equal(await page.evaluate<string>('window.call.status()'), 'HOLD');
+          assert.equal(await page.evaluate<number>('window.session.getCalls().length'), 2);
+        }),
+    );
 
-  test(
-    'call waiting: a second call during a call is offered; the first goes on hold, the second is answered',
-    { timeout: 90_000 },
-    (t) =>
+    test('hangup while ringing sends CANCEL; a tab closed mid-call sends BYE', { timeout: 90_000 }, (t) =>
       withArtifacts(t, async (artifacts) => {
-        const { kamailio, bob, page } = await setUp(artifacts, 'chromium');
-        const carol = await withCarol(artifacts, kamailio);
+        const { kamailio, bob, page, server } = await setUp(artifacts, kind, 'manual');
         assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-        assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
-        await bob.waitFor(BaresipEvents.established, 10_000);
-        await carol.dial(kamailio.aor('1001'));
-        await page.waitForFunction('window.incoming !== undefined', 10_000);
-        assert.equal(await page.evaluate<string>('window.incoming.caller()'), '1003');
-        await page.evaluate('window.call.hold()');
-        await page.evaluate(
-          'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
-        );
-        await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
-        await carol.waitFor(BaresipEvents.established, 10_000, 'the waiting call is answered');
-        const heard = await detectToneInPage(page, 'window.remoteStream', CAROL_HZ);
-        assert.ok(heard.present, `the browser hears the second caller's ${CAROL_HZ} Hz: ${JSON.stringify(heard)}`);
-        assert.equal(await page.evaluate<string>('window.call.status()'), 'HOLD');
-        assert.equal(await page.evaluate<number>('window.session.getCalls().length'), 2);
+        let since = bob.events.length;
+        const pending = page.evaluate<CallResult>(CALL_1002);
+        await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing', since);
+        await page.evaluate('window.call.hangup()');
+        // The browser's own hangup while ringing: FINISH with the SDK's reason and no SIP status (the 487 that
+        // answers the cancelled INVITE is not the far end's choice).
+        const cancelled = await pending;
+        assert.deepEqual(cancelled.info, { status: 'FINISH', sipReason: 'Hangup' }, JSON.stringify(cancelled));
+        await bob.waitFor(BaresipEvents.closed, 10_000, 'CANCEL reaches baresip', since);
+
+        since = bob.events.length;
+        const second = page.evaluate<CallResult>(CALL_1002);
+        await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing again', since);
+        await bob.accept();
+        assert.equal((await second).status, 'ESTABLISHED');
+        await bob.waitFor(BaresipEvents.established, 10_000, 'established', since);
+        await page.goto('about:blank'); // the tab goes away: its WebSocket closes
+        await bob.waitFor(BaresipEvents.closed, 10_000, 'BYE reaches baresip', since);
+        const metrics = await (await fetch(new URL('/metrics', server.url))).text();
+        assert.match(metrics, /^parley_sessions 0$/m);
+        assert.match(metrics, /^parley_calls_started_total\{direction="outgoing"\} 2$/m);
+        assert.match(metrics, /^parley_calls_ended_total\{status="FINISH"\} 2$/m);
       }),
-  );
-
-  test('hangup while ringing sends CANCEL; a tab closed mid-call sends BYE', { timeout: 90_000 }, (t) =>
-    withArtifacts(t, async (artifacts) => {
-      const { kamailio, bob, page, server } = await setUp(artifacts, 'chromium', 'manual');
-      assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-      let since = bob.events.length;
-      const pending = page.evaluate<CallResult>(CALL_1002);
-      await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing', since);
-      await page.evaluate('window.call.hangup()');
-      assert.equal((await pending).status, 'FINISH');
-      await bob.waitFor(BaresipEvents.closed, 10_000, 'CANCEL reaches baresip', since);
-
-      since = bob.events.length;
-      const second = page.evaluate<CallResult>(CALL_1002);
-      await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing again', since);
-      await bob.accept();
-      assert.equal((await second).status, 'ESTABLISHED');
-      await bob.waitFor(BaresipEvents.established, 10_000, 'established', since);
-      await page.goto('about:blank'); // the tab goes away: its WebSocket closes
-      await bob.waitFor(BaresipEvents.closed, 10_000, 'BYE reaches baresip', since);
-      const metrics = await (await fetch(new URL('/metrics', server.url))).text();
-      assert.match(metrics, /^parley_sessions 0$/m);
-      assert.match(metrics, /^parley_calls_started_total\{direction="outgoing"\} 2$/m);
-      assert.match(metrics, /^parley_calls_ended_total\{status="FINISH"\} 2$/m);
-    }),
-  );
-});
+    );
+  });
+}
 
 /** Two sessions in one page, 1001 and 1003 (baresip is 1002), both through Parley: 1001 calls 1003 with video. */
 const VIDEO_CALL = (domain: string) => `(async () => {
