@@ -17,6 +17,7 @@ import { Artifacts } from '../../test/harness/artifacts.js';
 import { startKamailio } from '../../test/harness/kamailio.js';
 import { freeSipPort, freeUdpRange } from '../../test/harness/ports.js';
 import { startSipp } from '../../test/harness/sipp.js';
+import { ANSWER_PCMU_UAS_SCENARIO } from '../../test/harness/sipp-scenarios.js';
 import { type NodeSession, openSession, type PlacedCall, placeCall } from './node-browser.js';
 import type { ServerReply, ServerRequest } from './traced-server.js';
 
@@ -24,48 +25,6 @@ const CALLS = Number(process.argv[2] ?? 300);
 const SESSIONS = Number(process.argv[3] ?? 1000);
 const ACTIVE = Number(process.argv[4] ?? 100);
 const WARMUP = 20;
-
-const ANSWER_UAS = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="answer at once">
-  <recv request="INVITE" crlf="true"/>
-  <send retrans="500">
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-a=sendrecv
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-`;
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
@@ -124,7 +83,7 @@ interface SetupFigures {
 
 async function setupOverhead(artifacts: Artifacts): Promise<SetupFigures> {
   const sipp = await startSipp(artifacts, {
-    scenario: ANSWER_UAS,
+    scenario: ANSWER_PCMU_UAS_SCENARIO,
     name: 'sipp-uas',
     calls: CALLS + WARMUP,
     timeoutMs: 3_600_000,
@@ -207,7 +166,7 @@ async function memory(artifacts: Artifacts) {
     artifacts.path('server-memory.log'),
   );
   const sipp = await startSipp(artifacts, {
-    scenario: ANSWER_UAS,
+    scenario: ANSWER_PCMU_UAS_SCENARIO,
     name: 'sipp-memory',
     calls: ACTIVE,
     timeoutMs: 3_600_000,

@@ -4,51 +4,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { freeUdpRange, launchBrowser, startSipp, withArtifacts } from '../harness/index.js';
+import { ANSWER_PCMU_UAS_SCENARIO, freeUdpRange, launchBrowser, startSipp, withArtifacts } from '../harness/index.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
-
-/** Answers with PCMU on sipp's media port, where -rtp_echo sends every packet back; waits for BYE. */
-const ECHO_UAS = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="answer and echo">
-  <recv request="INVITE" crlf="true"/>
-  <send retrans="500">
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-a=sendrecv
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-`;
 
 /** Calls, waits for ESTABLISHED, then until the browser has received audio (the echo), and hangs up. */
 const CALL_AND_HEAR_ECHO = (target: string) => `(async () => {
@@ -97,7 +54,11 @@ test(
   (t) =>
     withArtifacts(t, async (artifacts) => {
       ensureSdkBuilt();
-      const sipp = await startSipp(artifacts, { scenario: ECHO_UAS, name: 'sipp-echo', extraArgs: ['-rtp_echo'] });
+      const sipp = await startSipp(artifacts, {
+        scenario: ANSWER_PCMU_UAS_SCENARIO,
+        name: 'sipp-echo',
+        extraArgs: ['-rtp_echo'],
+      });
       artifacts.defer(() => sipp.stop());
       const media = await freeUdpRange(100);
       const server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
