@@ -12,6 +12,7 @@ import {
   type BrowserKind,
   detectTone,
   detectToneInPage,
+  framesDecodedInPage,
   freeUdpRange,
   type Kamailio,
   launchBrowser,
@@ -417,26 +418,14 @@ const VIDEO_CALL = (domain: string) => `(async () => {
   return { aVideo: call.hasVideo(), bVideo: window.bCall.hasVideo() };
 })()`;
 
-/** Frames decoded by a call's video receiver, once more than 10, or what it is after 10 s. */
-const FRAMES_DECODED = (callExpr: string) => `(async () => {
-  const deadline = performance.now() + 10000;
-  for (;;) {
-    const stats = await ${callExpr}.getStats();
-    let frames = 0;
-    stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0; });
-    if (frames > 10 || performance.now() > deadline) return frames;
-    await new Promise((r) => setTimeout(r, 100)); // getStats has no change event: read it every 100 ms
-  }
-})()`;
-
 describe('video between two browsers through Parley and Kamailio (Chromium)', { timeout: 120_000 }, () => {
   test('1001 calls 1003 with video: frames decoded on both sides', { timeout: 90_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
       const { kamailio, page } = await setUp(artifacts, 'chromium');
       const r = await page.evaluate<{ aVideo: boolean; bVideo: boolean }>(VIDEO_CALL(kamailio.domain));
       assert.deepEqual(r, { aVideo: true, bVideo: true });
-      const aFrames = await page.evaluate<number>(FRAMES_DECODED('window.aCall'));
-      const bFrames = await page.evaluate<number>(FRAMES_DECODED('window.bCall'));
+      const aFrames = (await framesDecodedInPage(page, 'window.aCall')).frames;
+      const bFrames = (await framesDecodedInPage(page, 'window.bCall')).frames;
       assert.ok(aFrames > 10 && bFrames > 10, `frames decoded: caller ${aFrames}, callee ${bFrames}`);
       t.diagnostic(`video frames decoded: caller ${aFrames}, callee ${bFrames}`);
       const shot = artifacts.path('video-call.png');

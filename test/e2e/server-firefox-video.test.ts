@@ -10,6 +10,7 @@ import {
   type BrowserSession,
   detectToneInPage,
   FIREFOX_FAKE_MIC_HZ,
+  framesDecodedInPage,
   freeUdpRange,
   launchBrowser,
   startKamailio,
@@ -94,25 +95,6 @@ const ESTABLISHED = `Promise.race([
   new Promise((_, reject) => setTimeout(() => reject(new Error('not established in 15 s: ' + window.call?.status())), 15000)),
 ])`;
 
-interface VideoIn {
-  frames: number;
-  codec: string | undefined;
-}
-
-/** Video frames decoded by the call, once more than 10 (or what it is after 10 s), and their codec. */
-const VIDEO_IN = `(async () => {
-  const deadline = performance.now() + 10000;
-  for (;;) {
-    const stats = await window.call.getStats();
-    let frames = 0, codecId;
-    stats.forEach((s) => {
-      if (s.type === 'inbound-rtp' && s.kind === 'video') { frames += s.framesDecoded ?? 0; codecId = s.codecId; }
-    });
-    if (frames > 10 || performance.now() > deadline) return { frames, codec: codecId && stats.get(codecId)?.mimeType };
-    await new Promise((r) => setTimeout(r, 100)); // getStats has no change event: read it every 100 ms
-  }
-})()`;
-
 /** Resolves once the call's received audio has a level (Firefox starts playing a moment after ESTABLISHED). */
 const AUDIO_IN = `(async () => {
   const deadline = performance.now() + 10000;
@@ -170,8 +152,8 @@ describe('video calls with Firefox ESR through Parley and Kamailio', { timeout: 
       // What Firefox was offered by Parley has VP8 (from Chromium's offer), and it accepted video.
       assert.match(await firefox.evaluate<string>('window.sdp.remote.at(-1)'), /a=rtpmap:\d+ VP8\/90000/);
       assert.deepEqual(await firefox.evaluate(M_LINES('local')), ['audio 9', 'video 9']);
-      const toFirefox = await firefox.evaluate<VideoIn>(VIDEO_IN);
-      const toChromium = await chromium.evaluate<VideoIn>(VIDEO_IN);
+      const toFirefox = await framesDecodedInPage(firefox);
+      const toChromium = await framesDecodedInPage(chromium);
       t.diagnostic(`frames decoded: Chromium ${JSON.stringify(toChromium)}, Firefox ${JSON.stringify(toFirefox)}`);
       assert.ok(toFirefox.frames > 10, `Firefox decoded ${toFirefox.frames} frames`);
       assert.ok(toChromium.frames > 10, `Chromium decoded ${toChromium.frames} frames`);
@@ -193,8 +175,8 @@ describe('video calls with Firefox ESR through Parley and Kamailio', { timeout: 
         assert.equal(await firefox.evaluate(ESTABLISHED), 'ESTABLISHED');
         assert.deepEqual(await firefox.evaluate(M_LINES('local')), ['audio 9', 'video 0'], 'a bundle-only video offer');
         assert.deepEqual(await chromium.evaluate(M_LINES('local')), ['audio 9', 'video 9']);
-        const toFirefox = await firefox.evaluate<VideoIn>(VIDEO_IN);
-        const toChromium = await chromium.evaluate<VideoIn>(VIDEO_IN);
+        const toFirefox = await framesDecodedInPage(firefox);
+        const toChromium = await framesDecodedInPage(chromium);
         t.diagnostic(`frames decoded: Chromium ${JSON.stringify(toChromium)}, Firefox ${JSON.stringify(toFirefox)}`);
         assert.ok(toFirefox.frames > 10 && toChromium.frames > 10, 'frames decoded on both sides');
       }),

@@ -3,7 +3,14 @@
 // through Parley's media plane (browser ⇄ WebRTC leg ⇄ RTP leg ⇄ SIP ⇄ echo leg), then calls 601 and hears 440 Hz. The echo returns the page's camera too (frames decoded).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectToneInPage, freeSipPort, freeUdpRange, launchBrowser, withArtifacts } from '../harness/index.js';
+import {
+  detectToneInPage,
+  framesDecodedInPage,
+  freeSipPort,
+  freeUdpRange,
+  launchBrowser,
+  withArtifacts,
+} from '../harness/index.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 
 const CALL = (port: number, callee: string, video: boolean) => `(async () => {
@@ -23,18 +30,6 @@ const CALL = (port: number, callee: string, video: boolean) => `(async () => {
     call.call();
   });
   return call.status();
-})()`;
-
-/** Frames decoded by the call's video receiver, once more than 10, or what it is after 10 s. */
-const FRAMES_DECODED = `(async () => {
-  const deadline = performance.now() + 10000;
-  for (;;) {
-    const stats = await window.call.getStats();
-    let frames = 0;
-    stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0; });
-    if (frames > 10 || performance.now() > deadline) return frames;
-    await new Promise((r) => setTimeout(r, 100)); // getStats has no change event: read it every 100 ms
-  }
 })()`;
 
 test('a browser calls 600 and gets its own tone and video back, then 601 and hears 440 Hz', { timeout: 90_000 }, (t) =>
@@ -59,7 +54,7 @@ test('a browser calls 600 and gets its own tone and video back, then 601 and hea
     await browser.page.evaluate<string>(CALL(port, '600', true));
     const echo = await detectToneInPage(browser.page, 'window.remote', browser.micToneHz);
     assert.ok(echo.present, `600 returns the page's ${browser.micToneHz} Hz: ${JSON.stringify(echo)}`);
-    const frames = await browser.page.evaluate<number>(FRAMES_DECODED);
+    const frames = (await framesDecodedInPage(browser.page)).frames;
     assert.ok(frames > 10, `600 returns the page's video: ${frames} frames decoded`);
     t.diagnostic(`echoed video frames decoded: ${frames}`);
     await browser.page.evaluate('window.call.hangup()');
