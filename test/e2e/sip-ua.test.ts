@@ -22,6 +22,36 @@ const USERS = [
   { user: 'carol', password: 'carol-secret' },
 ];
 
+/** The tone each far phone plays, so a test can tell them apart. */
+const TONE_HZ: Record<string, number> = { bob: 440, carol: 880 };
+
+/**
+ * Kamailio with USERS and one registered baresip per name (answering as told), all stopped after the
+ * test, pass or fail.
+ */
+async function startRig<const N extends readonly string[]>(
+  artifacts: Artifacts,
+  names: N,
+  answerMode: 'auto' | 'manual' = 'auto',
+): Promise<{ kamailio: Kamailio; phones: { [K in keyof N]: Baresip } }> {
+  const kamailio = await startKamailio(artifacts, { users: USERS });
+  artifacts.defer(() => kamailio.stop());
+  const phones = names.map((user) => {
+    const password = USERS.find((u) => u.user === user)?.password ?? '';
+    const phone = new Baresip(artifacts, {
+      user,
+      password,
+      registrar: kamailio,
+      toneHz: TONE_HZ[user] ?? 660,
+      answerMode,
+    });
+    artifacts.defer(() => phone.stop());
+    return phone;
+  });
+  await Promise.all(phones.map((p) => p.start()));
+  return { kamailio, phones: phones as { [K in keyof N]: Baresip } };
+}
+
 /** A user agent on its own UDP port, registered (or not) at the Kamailio. */
 async function startUa(
   artifacts: Artifacts,
@@ -75,17 +105,10 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
 
   test('calls baresip through Kamailio; hangs up from each side', { timeout: 40_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
-      const kamailio = await startKamailio(artifacts, { users: USERS });
-      artifacts.defer(() => kamailio.stop());
-      const bob = new Baresip(artifacts, {
-        user: 'bob',
-        password: 'bob-secret',
-        registrar: kamailio,
-        toneHz: 440,
-        answerMode: 'auto',
-      });
-      artifacts.defer(() => bob.stop());
-      await bob.start();
+      const {
+        kamailio,
+        phones: [bob],
+      } = await startRig(artifacts, ['bob']);
       const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
 
       // 1: we hang up.
@@ -110,17 +133,10 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
 
   test('takes a call from baresip; hold and unhold both ways; INFO DTMF to baresip', { timeout: 40_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
-      const kamailio = await startKamailio(artifacts, { users: USERS });
-      artifacts.defer(() => kamailio.stop());
-      const bob = new Baresip(artifacts, {
-        user: 'bob',
-        password: 'bob-secret',
-        registrar: kamailio,
-        toneHz: 440,
-        answerMode: 'auto',
-      });
-      artifacts.defer(() => bob.stop());
-      await bob.start();
+      const {
+        kamailio,
+        phones: [bob],
+      } = await startRig(artifacts, ['bob']);
       const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
       ua.register();
       await waitEvent(ua, 'registered');
@@ -173,25 +189,10 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
 
   test('REFER: we transfer baresip to another baresip and see the NOTIFY progress', { timeout: 40_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
-      const kamailio = await startKamailio(artifacts, { users: USERS });
-      artifacts.defer(() => kamailio.stop());
-      const bob = new Baresip(artifacts, {
-        user: 'bob',
-        password: 'bob-secret',
-        registrar: kamailio,
-        toneHz: 440,
-        answerMode: 'auto',
-      });
-      const carol = new Baresip(artifacts, {
-        user: 'carol',
-        password: 'carol-secret',
-        registrar: kamailio,
-        toneHz: 880,
-        answerMode: 'auto',
-      });
-      artifacts.defer(() => bob.stop());
-      artifacts.defer(() => carol.stop());
-      await Promise.all([bob.start(), carol.start()]);
+      const {
+        kamailio,
+        phones: [bob, carol],
+      } = await startRig(artifacts, ['bob', 'carol']);
       const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
       const call = ua.invite('bob', sdp(40_020));
       const [session] = await waitEvent<[Session]>(call, 'accepted');
@@ -214,25 +215,10 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
 
   test('REFER: baresip transfers us; we accept, call the target and report by NOTIFY', { timeout: 40_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
-      const kamailio = await startKamailio(artifacts, { users: USERS });
-      artifacts.defer(() => kamailio.stop());
-      const bob = new Baresip(artifacts, {
-        user: 'bob',
-        password: 'bob-secret',
-        registrar: kamailio,
-        toneHz: 440,
-        answerMode: 'auto',
-      });
-      const carol = new Baresip(artifacts, {
-        user: 'carol',
-        password: 'carol-secret',
-        registrar: kamailio,
-        toneHz: 880,
-        answerMode: 'auto',
-      });
-      artifacts.defer(() => bob.stop());
-      artifacts.defer(() => carol.stop());
-      await Promise.all([bob.start(), carol.start()]);
+      const {
+        kamailio,
+        phones: [bob, carol],
+      } = await startRig(artifacts, ['bob', 'carol']);
       const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
       const call = ua.invite('bob', sdp(40_030));
       const [session] = await waitEvent<[Session]>(call, 'accepted');
@@ -256,17 +242,10 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
 
   test('over TCP: registers at Kamailio and calls baresip', { timeout: 30_000 }, (t) =>
     withArtifacts(t, async (artifacts) => {
-      const kamailio = await startKamailio(artifacts, { users: USERS });
-      artifacts.defer(() => kamailio.stop());
-      const bob = new Baresip(artifacts, {
-        user: 'bob',
-        password: 'bob-secret',
-        registrar: kamailio,
-        toneHz: 440,
-        answerMode: 'auto',
-      });
-      artifacts.defer(() => bob.stop());
-      await bob.start();
+      const {
+        kamailio,
+        phones: [bob],
+      } = await startRig(artifacts, ['bob']);
       const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret', undefined, 'TCP');
       ua.register();
       await waitEvent(ua, 'registered');
@@ -284,17 +263,10 @@ describe('SIP user agent with real peers', { timeout: 120_000 }, () => {
     { timeout: 40_000 },
     (t) =>
       withArtifacts(t, async (artifacts) => {
-        const kamailio = await startKamailio(artifacts, { users: USERS });
-        artifacts.defer(() => kamailio.stop());
-        const bob = new Baresip(artifacts, {
-          user: 'bob',
-          password: 'bob-secret',
-          registrar: kamailio,
-          toneHz: 440,
-          answerMode: 'manual',
-        });
-        artifacts.defer(() => bob.stop());
-        await bob.start();
+        const {
+          kamailio,
+          phones: [bob],
+        } = await startRig(artifacts, ['bob'], 'manual');
         const { ua } = await startUa(artifacts, kamailio, 'alice', 'alice-secret');
         ua.register();
         await waitEvent(ua, 'registered');
