@@ -209,7 +209,7 @@ describe('Bridge (real sockets, two RTP legs)', () => {
     assert.deepEqual(events, [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
   });
 
-  test("PLI from B reaches A re-addressed to A's stream, with a pictureFastUpdate event; NACKs are translated", async () => {
+  test("PLI from B reaches A re-addressed to A's stream, with a pictureFastUpdate event; unanswered NACKs are translated", async () => {
     const aVideo = peers.aVideo as Socket;
     const bVideo = peers.bVideo as Socket;
     const videoA = legA.localPort('video') as number;
@@ -227,11 +227,122 @@ describe('Bridge (real sockets, two RTP legs)', () => {
     ]);
     assert.deepEqual(fastUpdates, ['A']);
 
+    // A sequence number B was never sent: B's leg cannot answer it, A's peer is asked.
     feedback = nextMessage(aVideo);
-    bVideo.send(buildNack(0x1234, legB.localSsrc('video'), [outSeqs[1] ?? 0]), videoB + 1, '127.0.0.1');
+    bVideo.send(buildNack(0x1234, legB.localSsrc('video'), [(outSeqs[1] ?? 0) + 100]), videoB + 1, '127.0.0.1');
     parsed = parseRtcp((await feedback).msg);
     assert.deepEqual(parsed.ok && parsed.packets, [
-      { type: 'nack', senderSsrc: legA.localSsrc('video'), mediaSsrc: 0xcccc, lost: [501] },
+      { type: 'nack', senderSsrc: legA.localSsrc('video'), mediaSsrc: 0xcccc, lost: [601] },
     ]);
+  });
+});
+
+describe('Bridge answers NACKs from the retransmission buffer (real sockets, two RTP legs, a manual clock)', () => {
+  const pool = new PortPool({ address: '127.0.0.1', min: 32200, max: 32299 });
+  let now = 1_000_000;
+  const clock = { now: () => now };
+  let legA: RtpLeg; // the RTP side: its peer is the video source
+  let legB: RtpLeg; // the side that NACKs (the browser's, in a call)
+  let bridge: Bridge;
+  let source: Socket;
+  let receiver: Socket;
+  const sent = new Map<number, Buffer>(); // what the receiver got, by sequence number
+
+  before(async () => {
+    legA = new RtpLeg({ id: 'A', pool, rtcpIntervalMs: 0, clock });
+    legB = new RtpLeg({ id: 'B', pool, rtcpIntervalMs: 0, clock });
+    source = await udpPeer();
+    receiver = await udpPeer();
+    for (const [leg, video, peer] of [
+      [legA, aVideo, source],
+      [legB, bVideo, receiver],
+    ] as const) {
+      await leg.openStream('video');
+      leg.setCodecs('video', video);
+      const port = portOf(peer);
+      leg.setRemote('video', { address: '127.0.0.1', port, rtcpPort: port }, false);
+    }
+    bridge = new Bridge(legA, legB, { clock });
+    bridge.setRoutes({
+      aToB: { audio: [], video: buildPayloadTypeMap(aVideo, bVideo) },
+      bToA: { audio: [], video: buildPayloadTypeMap(bVideo, aVideo) },
+      audioClockRate: 48000,
+      dtmfTowardA: undefined,
+      dtmfTowardB: undefined,
+    });
+  });
+
+  after(async () => {
+    bridge.close();
+    await legA.close();
+    await legB.close();
+    source.close();
+    receiver.close();
+  });
+
+  const videoA = () => legA.localPort('video') as number;
+  const rtcpB = () => (legB.localPort('video') as number) + 1;
+  const nackToB = (lost: number[]) =>
+    receiver.send(buildNack(0x5678, legB.localSsrc('video'), lost), rtcpB(), '127.0.0.1');
+  const payload = (seq: number) => Buffer.alloc(1000, seq & 0xff);
+
+  /** Video from A's peer (two sources, as after a transfer) reaches B's peer. */
+  async function sendVideo(ssrc: number, firstSeq: number, count: number): Promise<number[]> {
+    const got = collect(receiver, count, 'video at B');
+    for (let i = 0; i < count; i++) {
+      source.send(rtp(100, (firstSeq + i) & 0xffff, 3000 * i, ssrc, payload(firstSeq + i)), videoA(), '127.0.0.1');
+    }
+    const packets = await got;
+    for (const p of packets) sent.set(header(p).sequenceNumber, p);
+    return packets.map((p) => header(p).sequenceNumber);
+  }
+
+  test("B's NACK for a packet it was sent is answered by B's leg with the same packet; A's peer sees no NACK", async () => {
+    const first = await sendVideo(0xaaaa, 65530, 10); // wraps around 0
+    assert.deepEqual(first, [65530, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3]);
+    const second = await sendVideo(0xbbbb, 7, 10); // a new source: continues at 4, offset 65533
+    assert.equal(second[0], 4);
+    const seenByA: Buffer[] = [];
+    const onA = (msg: Buffer) => seenByA.push(msg);
+    source.on('message', onA);
+    try {
+      const again = collect(receiver, 3, 'retransmissions at B');
+      nackToB([65535, 1, 9]);
+      const resent = await again;
+      assert.deepEqual(
+        resent.map((p) => header(p).sequenceNumber).sort((x, y) => x - y),
+        [1, 9, 65535],
+      );
+      for (const p of resent) assert.deepEqual(p, sent.get(header(p).sequenceNumber), 'byte for byte what was sent');
+      assert.ok(resent.every((p) => header(p).ssrc === legB.localSsrc('video')));
+
+      // The same packet at once again is rate-limited (neither resent nor relayed); a packet B was never
+      // sent is relayed to A's peer in A's numbering (source 0xbbbb: 44 - 65533 = 47).
+      const relayed = nextMessage(source);
+      nackToB([9]);
+      nackToB([44]);
+      const nack = parseRtcp((await relayed).msg);
+      assert.deepEqual(nack.ok && nack.packets, [
+        { type: 'nack', senderSsrc: legA.localSsrc('video'), mediaSsrc: 0xbbbb, lost: [47] },
+      ]);
+      assert.equal(seenByA.length, 1, 'the answered NACKs never reached A');
+      const stats = legB.stats().streams.find((s) => s.kind === 'video');
+      assert.equal(stats?.nackCount, 3);
+      assert.equal(stats?.retransmittedPackets, 3);
+      assert.equal(stats?.packetsSent, 23);
+    } finally {
+      source.off('message', onA);
+    }
+  });
+
+  test('a NACK for a packet older than the buffer keeps (1 s) is relayed to A as before', async () => {
+    now += 1500;
+    const relayed = nextMessage(source);
+    nackToB([5]);
+    const nack = parseRtcp((await relayed).msg);
+    assert.deepEqual(nack.ok && nack.packets, [
+      { type: 'nack', senderSsrc: legA.localSsrc('video'), mediaSsrc: 0xbbbb, lost: [8] },
+    ]);
+    assert.equal(legB.stats().streams.find((s) => s.kind === 'video')?.retransmittedPackets, 3);
   });
 });

@@ -2,7 +2,8 @@
 //
 //   leg A ──RTP──▶ Forwarder(A→B, kind) ──▶ leg B        PT rewrite, SSRC/seq/ts continuity,
 //   leg A ◀──RTP── Forwarder(B→A, kind) ◀── leg B        RFC 4733 duration scaling
-//   feedback (PLI, FIR, NACK) from one leg is re-addressed and sent on the other
+//   feedback (PLI, FIR, NACK) from one leg is re-addressed and sent on the other; NACKed video packets
+//   the leg still holds (its retransmission buffer, stream-state.ts) are sent again on that leg instead
 //
 // The transcoding seam: a Forwarder whose route says the codecs differ would hand the payload to a
 // transcoder; issue 4 only routes codecs both sides share, so every route is passthrough.
@@ -146,20 +147,17 @@ export class Bridge {
 
   #feedback(dir: Direction, kind: StreamKind, packets: RtcpPacket[]): void {
     // Feedback received on `dir.from` is about the stream we send it; it must reach the source of that
-    // stream, which is the other leg's peer: re-address it to the SSRCs of that leg.
+    // stream, which is the other leg's peer: re-address it to the SSRCs of that leg. NACKed packets that
+    // `dir.from` still held come with the NACK (`retransmit`) and go back to its peer instead.
     const back = dir === this.#ab ? this.#ba : this.#ab;
     const source = back.from; // the leg whose peer produced the media
     const sender = source.localSsrc(kind);
     const media = source.remoteSsrc(kind);
-    if (media === undefined) return;
     for (const p of packets) {
-      if (p.type === 'pli') {
-        source.sendRtcp(kind, buildPli(sender, media));
-        this.#options.onPictureFastUpdate?.(source.id);
-      } else if (p.type === 'fir') {
-        source.sendRtcp(kind, buildFir(sender, media, back.firSeq++));
-        this.#options.onPictureFastUpdate?.(source.id);
-      } else if (p.type === 'nack') {
+      if (p.type === 'nack') {
+        // RFC 4585 §3.1: the same packet again, in the original stream (same SSRC and sequence number).
+        for (const packet of p.retransmit ?? []) dir.from.sendRtp(kind, packet);
+        if (media === undefined || p.lost.length === 0) continue;
         const f = back.forwarder(kind);
         source.sendRtcp(
           kind,
@@ -169,6 +167,15 @@ export class Bridge {
             p.lost.map((s) => f.inboundSequence(s)),
           ),
         );
+        continue;
+      }
+      if (media === undefined) continue;
+      if (p.type === 'pli') {
+        source.sendRtcp(kind, buildPli(sender, media));
+        this.#options.onPictureFastUpdate?.(source.id);
+      } else if (p.type === 'fir') {
+        source.sendRtcp(kind, buildFir(sender, media, back.firSeq++));
+        this.#options.onPictureFastUpdate?.(source.id);
       }
     }
   }

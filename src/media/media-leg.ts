@@ -26,6 +26,10 @@ export interface StreamStats {
   unexpectedSourcePackets: number;
   /** Sends that failed or errors the leg's sockets reported (counted, never thrown). */
   socketErrors?: number;
+  /** Generic NACKs (RFC 4585 §6.2.1) the peer sent about this stream. */
+  nackCount?: number;
+  /** Packets sent again from the leg's retransmission buffer in answer to them (included in packetsSent). */
+  retransmittedPackets?: number;
 }
 
 export interface LegStats {

@@ -1,11 +1,19 @@
 // Per-stream bookkeeping shared by both kinds of leg: the SSRC we send with, counters, receiver
 // statistics, round-trip time from the peer's reports, and the RTCP report we owe it (RFC 3550 §6.4).
+// A video stream also keeps the packets it sent (RetransmissionBuffer) and answers the peer's Generic NACKs
+// (RFC 4585 §6.2.1) from them: the NACK handed on carries the packets to send again and lists only the
+// sequence numbers it could not answer, for the bridge to ask the far source for.
 
 import { randomBytes } from 'node:crypto';
 import type { StreamKind, StreamStats } from './media-leg.js';
+import { RetransmissionBuffer } from './retransmission-buffer.js';
 import { ntpTime, ReceiverStatistics, roundTripTime } from './rtp/receiver-statistics.js';
 import { buildReceiverReport, buildSdes, buildSenderReport, type RtcpPacket } from './rtp/rtcp-packet.js';
 import { readUint32 } from './rtp/rtp-header.js';
+
+/** Time between two retransmissions of one packet when the RTT is not known yet (libwebrtc's default RTT). */
+const DEFAULT_RESEND_INTERVAL_MS = 100;
+const MIN_RESEND_INTERVAL_MS = 10;
 
 export class StreamState {
   readonly recv = new ReceiverStatistics();
@@ -22,6 +30,14 @@ export class StreamState {
   /** Send or socket errors (EACCES, ICMP unreachable reported on a later send). */
   socketErrors = 0;
   roundTripTimeMs: number | undefined;
+  /** Generic NACK packets received for our stream. */
+  nackCount = 0;
+  /** Packets sent again in answer to NACKs (also counted in packetsSent). */
+  retransmittedPackets = 0;
+  /** Video only, created with the first packet sent. */
+  #sentPackets: RetransmissionBuffer | undefined;
+  /** The copies handed out in a NACK's `retransmit`: when they come back to onSent, they are resends. */
+  readonly #resends = new WeakSet<Buffer>();
 
   constructor(readonly kind: StreamKind) {}
 
@@ -39,9 +55,20 @@ export class StreamState {
     this.recv.update(ssrc, seq, timestamp, payloadBytes, now, this.clockRates[payloadType] ?? this.clockRate);
   }
 
+  /** Called with every RTP packet sent, as plain RTP (before SRTP protection). */
   onSent(packet: Buffer, now: number): void {
     this.packetsSent++;
     this.bytesSent += packet.length - 12;
+    if (this.#resends.delete(packet)) {
+      // An old packet again: the SR's RTP timestamp must not go back to it.
+      this.retransmittedPackets++;
+      this.sentSinceReport = true;
+      return;
+    }
+    if (this.kind === 'video' && packet.length >= 12) {
+      this.#sentPackets ??= new RetransmissionBuffer();
+      this.#sentPackets.store(packet, ((packet[2] as number) << 8) | (packet[3] as number), now);
+    }
     this.lastSentTimestamp = readUint32(packet, 4);
     this.lastSentAt = now;
     this.sentSinceReport = true;
@@ -58,11 +85,36 @@ export class StreamState {
           const rtt = roundTripTime(block, now);
           if (rtt !== undefined) this.roundTripTimeMs = rtt;
         }
+      } else if (p.type === 'nack' && p.mediaSsrc === this.localSsrc) {
+        this.nackCount++;
+        const answered = this.#answerNack(p.lost, now);
+        if (answered.retransmit.length > 0 || answered.lost.length > 0) rest.push({ ...p, ...answered });
       } else if (p.type !== 'sdes') {
         rest.push(p);
       }
     }
     return rest;
+  }
+
+  /**
+   * RFC 4585 §3.1: a NACKed packet we still hold is sent again as it was (no RTX stream); the rest stays
+   * in `lost`. Rate-limited (RetransmissionBuffer): about one retransmission of a packet per RTT.
+   */
+  #answerNack(lost: number[], now: number): { lost: number[]; retransmit: Buffer[] } {
+    const buffer = this.#sentPackets;
+    if (buffer === undefined) return { lost, retransmit: [] };
+    const interval = Math.max(MIN_RESEND_INTERVAL_MS, this.roundTripTimeMs ?? DEFAULT_RESEND_INTERVAL_MS);
+    const missing: number[] = [];
+    const retransmit: Buffer[] = [];
+    for (const seq of lost) {
+      const r = buffer.resend(seq, now, interval);
+      if (r === 'missing') missing.push(seq);
+      else if (r !== 'limited') {
+        this.#resends.add(r);
+        retransmit.push(r);
+      }
+    }
+    return { lost: missing, retransmit };
   }
 
   /** RFC 3550 §6.4: an SR if we sent since the last report, else an RR; with SDES CNAME (§6.1 compound). */
@@ -104,6 +156,8 @@ export class StreamState {
       invalidPackets: this.invalidPackets,
       unexpectedSourcePackets: this.unexpectedSourcePackets,
       socketErrors: this.socketErrors,
+      nackCount: this.nackCount,
+      retransmittedPackets: this.retransmittedPackets,
     };
   }
 }

@@ -39,7 +39,17 @@ export type RtcpPacket =
   | { type: 'bye'; ssrcs: number[] }
   | { type: 'pli'; senderSsrc: number; mediaSsrc: number }
   | { type: 'fir'; senderSsrc: number; entries: { ssrc: number; seq: number }[] }
-  | { type: 'nack'; senderSsrc: number; mediaSsrc: number; lost: number[] }
+  | {
+      type: 'nack';
+      senderSsrc: number;
+      mediaSsrc: number;
+      lost: number[];
+      /**
+       * Set by the leg that answered part of the NACK from its retransmission buffer (never by the parser):
+       * the packets to send again on that leg, plain RTP; `lost` then lists only the ones not answered.
+       */
+      retransmit?: Buffer[];
+    }
   | { type: 'other'; packetType: number; fmt: number };
 
 const MAX_RTCP_PACKETS = 32;
