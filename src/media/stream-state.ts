@@ -87,8 +87,8 @@ export class StreamState {
         }
       } else if (p.type === 'nack' && p.mediaSsrc === this.localSsrc) {
         this.nackCount++;
-        const answered = this.#answerNack(p.lost, now);
-        if (answered.retransmit.length > 0 || answered.lost.length > 0) rest.push({ ...p, ...answered });
+        const answered = this.#answerNack(p, now);
+        if (answered !== undefined) rest.push(answered);
       } else if (p.type !== 'sdes') {
         rest.push(p);
       }
@@ -98,23 +98,25 @@ export class StreamState {
 
   /**
    * RFC 4585 §3.1: a NACKed packet we still hold is sent again as it was (no RTX stream); the rest stays
-   * in `lost`. Rate-limited (RetransmissionBuffer): about one retransmission of a packet per RTT.
+   * in `lost` (undefined: nothing to send or relay). Rate-limited (RetransmissionBuffer): about one
+   * retransmission of a packet per RTT.
    */
-  #answerNack(lost: number[], now: number): { lost: number[]; retransmit: Buffer[] } {
+  #answerNack(p: Extract<RtcpPacket, { type: 'nack' }>, now: number): RtcpPacket | undefined {
     const buffer = this.#sentPackets;
-    if (buffer === undefined) return { lost, retransmit: [] };
+    if (buffer === undefined) return p;
     const interval = Math.max(MIN_RESEND_INTERVAL_MS, this.roundTripTimeMs ?? DEFAULT_RESEND_INTERVAL_MS);
-    const missing: number[] = [];
+    const lost: number[] = [];
     const retransmit: Buffer[] = [];
-    for (const seq of lost) {
+    for (const seq of p.lost) {
       const r = buffer.resend(seq, now, interval);
-      if (r === 'missing') missing.push(seq);
+      if (r === 'missing') lost.push(seq);
       else if (r !== 'limited') {
         this.#resends.add(r);
         retransmit.push(r);
       }
     }
-    return { lost: missing, retransmit };
+    if (retransmit.length > 0) return { ...p, lost, retransmit };
+    return lost.length > 0 ? { ...p, lost } : undefined;
   }
 
   /** RFC 3550 §6.4: an SR if we sent since the last report, else an RR; with SDES CNAME (§6.1 compound). */
