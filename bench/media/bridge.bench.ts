@@ -19,6 +19,22 @@ function deviceAnswer(port: number): string {
   return `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=device\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n`;
 }
 
+/** BENCH_PROFILE_PLANE=dir: a CPU profile of this process over the steady window only (not setup). */
+async function startProfiler(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -123,11 +139,13 @@ async function bench(n: number) {
     // The window: the generator warms up, then measures DURATION_MS; we sample CPU over the same span.
     const runDone = generator.request({ type: 'run', durationMs: DURATION_MS, warmupMs: WARMUP_MS }, 'result');
     await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const profiler = process.env.BENCH_PROFILE_PLANE ? await startProfiler() : undefined;
     const cpu0 = process.cpuUsage();
     const relayed0 = await relayed();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, DURATION_MS));
     const cpu = process.cpuUsage(cpu0);
+    await profiler?.(`${process.env.BENCH_PROFILE_PLANE}/plane-${n}.cpuprofile`);
     const windowMs = performance.now() - t0;
     const relayedPackets = (await relayed()) - relayed0;
     const result = await runDone;
@@ -150,6 +168,8 @@ async function bench(n: number) {
       cpuPercentOfCore: +((cpuUs / 1000 / windowMs) * 100).toFixed(1),
       cpuMsPerCallSecond: +(cpuUs / 1000 / (n * (windowMs / 1000))).toFixed(3),
       usPerRelayedPacket: +(cpuUs / Math.max(1, relayedPackets)).toFixed(1),
+      userUsPerPacket: +(cpu.user / Math.max(1, relayedPackets)).toFixed(1),
+      systemUsPerPacket: +(cpu.system / Math.max(1, relayedPackets)).toFixed(1),
       relayedPps: Math.round(relayedPackets / (windowMs / 1000)),
       latencyP50Ms: +percentile(lat, 50).toFixed(2),
       latencyP99Ms: +percentile(lat, 99).toFixed(2),

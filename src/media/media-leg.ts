@@ -35,6 +35,8 @@ export interface StreamStats {
 export interface LegStats {
   legId: string;
   streams: StreamStats[];
+  /** The SRTP protection profile in use (RFC 5764 / RFC 4568 name); absent for plain RTP. */
+  srtpProfile?: string;
 }
 
 export interface MediaLeg {

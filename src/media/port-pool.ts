@@ -3,6 +3,7 @@
 // port just released is not reused at once (late packets of the old call would reach the new one).
 
 import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import { MediaError } from './errors.js';
 
 export interface PortPair {
@@ -25,9 +26,24 @@ export interface PortPoolOptions {
   max: number;
 }
 
+/**
+ * RTP legs send only to IP literals (SDP c= lines are checked: MEDIA_BAD_ADDRESS). Node's default
+ * lookup still defers every send to the next tick through dns.lookup; answering at once saves a
+ * tick per packet (bench/media). A name is refused, never resolved.
+ */
+function literalLookup(
+  address: string,
+  _family: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  const family = isIP(address);
+  if (family === 0) callback(new Error(`not an IP address: ${address}`), address, 0);
+  else callback(null, address, family);
+}
+
 function bind(address: string, port: number, onError: (error: Error) => void): Promise<Socket | undefined> {
   return new Promise((resolve) => {
-    const s = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+    const s = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup });
     const onBindError = () => {
       s.close();
       resolve(undefined);

@@ -159,9 +159,9 @@ export class RtpLeg implements MediaLeg {
     if (s.srtp !== undefined) {
       // RFC 3711 §3.3: authenticate before anything else; a packet that fails never latches.
       const plain = s.srtp.unprotectRtp(msg);
-      if (plain === undefined || parseRtpHeader(plain, plain.length, h) !== undefined) {
+      if (typeof plain === 'string' || parseRtpHeader(plain, plain.length, h) !== undefined) {
         s.invalidPackets++;
-        this.#onDropped?.(s.kind, 'SRTP authentication or decryption failed', `${rinfo.address}:${rinfo.port}`);
+        this.#onDropped?.(s.kind, `SRTP packet dropped: ${plain}`, `${rinfo.address}:${rinfo.port}`);
         return;
       }
       msg = plain;
@@ -190,9 +190,9 @@ export class RtpLeg implements MediaLeg {
   #onRtcpPacket(s: RtpStream, msg: Buffer, rinfo: RemoteInfo): void {
     if (s.srtp !== undefined) {
       const plain = s.srtp.unprotectRtcp(msg);
-      if (plain === undefined) {
+      if (typeof plain === 'string') {
         s.invalidPackets++;
-        this.#onDropped?.(s.kind, 'SRTCP authentication or decryption failed', `${rinfo.address}:${rinfo.port}`);
+        this.#onDropped?.(s.kind, `SRTCP packet dropped: ${plain}`, `${rinfo.address}:${rinfo.port}`);
         return;
       }
       msg = plain;
@@ -254,7 +254,11 @@ export class RtpLeg implements MediaLeg {
    * asynchronous error of the callback (EACCES, EHOSTUNREACH, ECONNREFUSED from an earlier ICMP) are counted
    * in the stream's stats and reported like a dropped packet (the plane's DropReporter throttles the log).
    */
-  #send(s: RtpStream, socket: Socket, packet: Buffer, to: Latch): void {
+  #send(s: RtpStream, socket: Socket, packet: Buffer | undefined, to: Latch): void {
+    if (packet === undefined) {
+      this.#onDropped?.(s.kind, 'RTP/RTCP packet shorter than its header: not sent', `${to.address}:${to.port}`);
+      return;
+    }
     try {
       socket.send(packet, to.port, to.address, (error) => {
         if (error) this.#onSocketError(s, error, to);
@@ -283,7 +287,13 @@ export class RtpLeg implements MediaLeg {
   }
 
   stats(): LegStats {
-    return { legId: this.id, streams: [...this.#streams.values()].map((s) => s.stats()) };
+    const streams = [...this.#streams.values()];
+    const profile = streams.find((s) => s.srtp !== undefined)?.srtp?.profile.name;
+    return {
+      legId: this.id,
+      streams: streams.map((s) => s.stats()),
+      ...(profile === undefined ? {} : { srtpProfile: profile }),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,23 +1,15 @@
 // SDES-SRTP toward the SIP side (RFC 4568): keys travel in SDP a=crypto lines ("inline:" base64 of the
-// master key and salt, §6.1), SRTP itself (RFC 3711) is werift's SrtpSession/SrtcpSession: no crypto
-// of Parley's own. Only the suites browsers' stacks also use.
+// master key and salt, §6.1); SRTP itself (RFC 3711, RFC 7714) is Parley's SrtpSession (srtp/), the same
+// packet path as the browser's DTLS-SRTP leg. Only the suites browsers' stacks also use.
 
 import { randomBytes } from 'node:crypto';
-import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
+import { SRTP_PROFILES, type SrtpProfile, srtpProfileByName } from './srtp/srtp-profile.js';
+import { SrtpSession } from './srtp/srtp-session.js';
 
-export interface SdesSuite {
-  name: string;
-  /** werift's protection profile id (RFC 5764 §4.1.2 values). */
-  profile: number;
-  keyLength: number;
-  saltLength: number;
-}
+export type SdesSuite = SrtpProfile;
 
 /** RFC 4568 §6.2 and RFC 7714 §14.2 suite names, in Parley's order of preference. */
-export const SDES_SUITES: SdesSuite[] = [
-  { name: 'AES_CM_128_HMAC_SHA1_80', profile: 0x0001, keyLength: 16, saltLength: 14 },
-  { name: 'AEAD_AES_128_GCM', profile: 0x0007, keyLength: 16, saltLength: 12 },
-];
+export const SDES_SUITES: readonly SdesSuite[] = SRTP_PROFILES;
 
 export interface SdesCrypto {
   tag: number;
@@ -25,7 +17,7 @@ export interface SdesCrypto {
   keyParams: string;
 }
 
-export const findSuite = (name: string): SdesSuite | undefined => SDES_SUITES.find((s) => s.name === name);
+export const findSuite = (name: string): SdesSuite | undefined => srtpProfileByName(name);
 
 /** A fresh master key+salt for a suite, as an a=crypto line's fields. */
 export function newCrypto(tag: number, suite: SdesSuite): { crypto: SdesCrypto; keySalt: Buffer } {
@@ -46,52 +38,10 @@ export function parseInlineKey(keyParams: string, suite: SdesSuite): Buffer | un
   return key.length === suite.keyLength + suite.saltLength ? key : undefined;
 }
 
-/** One stream's SRTP contexts: ours to protect, the peer's to unprotect. */
-export class SdesSrtp {
-  readonly #srtp: SrtpSession;
-  readonly #srtcp: SrtcpSession;
-
-  constructor(
-    readonly suite: SdesSuite,
-    local: Buffer,
-    remote: Buffer,
-  ) {
-    const config = {
-      keys: {
-        localMasterKey: local.subarray(0, suite.keyLength),
-        localMasterSalt: local.subarray(suite.keyLength),
-        remoteMasterKey: remote.subarray(0, suite.keyLength),
-        remoteMasterSalt: remote.subarray(suite.keyLength),
-      },
-      profile: suite.profile,
-    };
-    this.#srtp = new SrtpSession(config);
-    this.#srtcp = new SrtcpSession(config);
-  }
-
-  protectRtp(packet: Buffer): Buffer {
-    const rtp = RtpPacket.deSerialize(packet);
-    return this.#srtp.encrypt(rtp.payload, rtp.header);
-  }
-
-  /** Returns the plain packet, or undefined when authentication or decryption fails (counted by the leg). */
-  unprotectRtp(packet: Buffer): Buffer | undefined {
-    try {
-      return this.#srtp.decrypt(packet);
-    } catch {
-      return undefined;
-    }
-  }
-
-  protectRtcp(packet: Buffer): Buffer {
-    return this.#srtcp.encrypt(packet);
-  }
-
-  unprotectRtcp(packet: Buffer): Buffer | undefined {
-    try {
-      return this.#srtcp.decrypt(packet);
-    } catch {
-      return undefined;
-    }
+/** One stream's SRTP contexts from a=crypto key-salts: ours to protect, the peer's to unprotect. */
+export class SdesSrtp extends SrtpSession {
+  constructor(suite: SdesSuite, local: Buffer, remote: Buffer) {
+    const split = (b: Buffer) => ({ key: b.subarray(0, suite.keyLength), salt: b.subarray(suite.keyLength) });
+    super(suite, split(local), split(remote));
   }
 }

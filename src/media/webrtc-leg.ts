@@ -10,7 +10,7 @@
 //    credentials, candidates and DTLS fingerprint (the same ones on every re-offer: no ICE restart).
 // Incoming RTP is demultiplexed to audio/video by payload type (RFC 8843 §9.2: unique within a BUNDLE).
 
-import { RTCPeerConnection, RtpPacket, RtpHeader as WeriftRtpHeader } from 'werift';
+import { RTCPeerConnection } from 'werift';
 import {
   type DtlsParameters,
   type IceParameters,
@@ -21,9 +21,12 @@ import {
   writeWebRtcDescription,
 } from '../sdp/index.js';
 import { MediaError } from './errors.js';
+import { IceDataPath } from './ice-data-path.js';
 import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
 import { parseRtcp, type RtcpPacket } from './rtp/rtcp-packet.js';
 import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
+import { srtpProfileById } from './srtp/srtp-profile.js';
+import { SrtpSession } from './srtp/srtp-session.js';
 import { StreamState } from './stream-state.js';
 import { toWeriftCodecs } from './werift-codecs.js';
 
@@ -62,7 +65,10 @@ export class WebRtcLeg implements MediaLeg {
   readonly #header: RtpHeader = newRtpHeader();
   #transport: Transport | undefined;
   #dtls: DtlsTransport | undefined;
-  #srtpReady = false;
+  /** Keyed from the DTLS exporter once DTLS is up; until then media is neither sent nor accepted. */
+  #srtp: SrtpSession | undefined;
+  /** RTP/RTCP to and from the nominated ICE pair, once SRTP is keyed. */
+  #path: IceDataPath | undefined;
   #srtpFailures = 0;
   #sessionId = String(Date.now());
   #sessionVersion = 0;
@@ -185,9 +191,9 @@ export class WebRtcLeg implements MediaLeg {
 
   /**
    * Takes the media path away from werift once DTLS is up: werift's own SRTP start is skipped (its
-   * receivers would parse, NACK-track and re-emit every packet), the SRTP/SRTCP sessions are keyed
-   * from the DTLS exporter (RFC 5764 §4.2) by werift's updateSrtpSession, and ICE data goes straight
-   * to one decrypt and one header parse.
+   * receivers would parse, NACK-track and re-emit every packet), Parley's SRTP session is keyed from
+   * the DTLS exporter (RFC 5764 §4.2) with the negotiated protection profile, and ICE data goes
+   * straight to one SRTP operation and one header parse.
    */
   #attachDtls(pc: RTCPeerConnection): void {
     const dtls = pc.dtlsTransports[0];
@@ -195,27 +201,39 @@ export class WebRtcLeg implements MediaLeg {
     this.#dtls = dtls;
     dtls.srtpStarted = true;
     dtls.onStateChange.subscribe((state) => {
-      if (state !== 'connected' || this.#srtpReady) return;
-      dtls.updateSrtpSession();
-      this.#srtpReady = true;
-      dtls.iceTransport.connection.onData.subscribe((data) => this.#onSrtp(dtls, data));
+      if (state !== 'connected' || this.#srtp !== undefined) return;
+      const srtp = this.#keySrtp(dtls);
+      if (srtp === undefined) return;
+      this.#srtp = srtp;
+      this.#path = new IceDataPath(
+        dtls.iceTransport.connection,
+        (data) => this.#onSrtp(srtp, data),
+        (cause) => this.#options.onDropped?.(undefined, `send failed: ${String(cause)}`),
+      );
     });
   }
 
+  #keySrtp(dtls: DtlsTransport): SrtpSession | undefined {
+    const socket = dtls.dtls;
+    const profile = srtpProfileById(socket?.srtp.srtpProfile ?? -1);
+    if (socket === undefined || profile === undefined) {
+      this.#options.onDropped?.(undefined, `DTLS-SRTP: no supported protection profile negotiated`);
+      this.#options.onState?.('failed');
+      return undefined;
+    }
+    const k = socket.extractSessionKeys(profile.keyLength, profile.saltLength);
+    return new SrtpSession(profile, { key: k.localKey, salt: k.localSalt }, { key: k.remoteKey, salt: k.remoteSalt });
+  }
+
   /** RFC 7983 §7: 128–191 is RTP/RTCP; RFC 5761 §4: 192–223 in the second byte is RTCP. */
-  #onSrtp(dtls: DtlsTransport, data: Buffer): void {
+  #onSrtp(srtp: SrtpSession, data: Buffer): void {
     const b0 = data[0] ?? 0;
-    if (b0 < 128 || b0 > 191 || data.length < 12) return;
+    if (b0 < 128 || b0 > 191 || data.length < 12 || this.#closed) return;
     const rtcp = isRtcp(data);
-    let plain: Buffer;
-    try {
-      plain = rtcp ? dtls.srtcp.decrypt(data) : dtls.srtp.decrypt(data);
-    } catch (cause) {
+    const plain = rtcp ? srtp.unprotectRtcp(data) : srtp.unprotectRtp(data);
+    if (typeof plain === 'string') {
       this.#srtpFailures++;
-      this.#options.onDropped?.(
-        undefined,
-        `SRTP${rtcp ? 'C' : ''} authentication or decryption failed: ${String(cause)}`,
-      );
+      this.#options.onDropped?.(undefined, `SRTP${rtcp ? 'C' : ''} packet dropped: ${plain}`);
       return;
     }
     if (rtcp) this.#onRtcp(plain);
@@ -335,35 +353,21 @@ export class WebRtcLeg implements MediaLeg {
   }
 
   sendRtp(kind: StreamKind, packet: Buffer): void {
-    const dtls = this.#dtls;
-    if (dtls === undefined || !this.#srtpReady || this.#closed) return;
+    const srtp = this.#srtp;
+    if (srtp === undefined || this.#closed || packet.length < 12) return;
     this.#streams.get(kind)?.onSent(packet, this.#clock.now());
-    const b0 = packet[0] ?? 0;
-    if ((b0 & 0x3f) !== 0 || packet.length < 12) {
-      // Padding, extension or CSRCs: let werift read the whole header.
-      const rtp = RtpPacket.deSerialize(packet);
-      void dtls.sendRtp(rtp.payload, rtp.header);
-      return;
-    }
-    // The common case, a 12-byte header: werift's bit-level deSerialize costs more than building it.
-    const header = new WeriftRtpHeader({
-      marker: ((packet[1] ?? 0) & 0x80) !== 0,
-      payloadType: (packet[1] ?? 0) & 0x7f,
-      sequenceNumber: packet.readUInt16BE(2),
-      timestamp: packet.readUInt32BE(4),
-      ssrc: packet.readUInt32BE(8),
-    });
-    void dtls.sendRtp(packet.subarray(12), header);
+    this.#send(kind, srtp.protectRtp(packet));
   }
 
   sendRtcp(kind: StreamKind, packet: Buffer): void {
-    const dtls = this.#dtls;
-    if (dtls === undefined || !this.#srtpReady || this.#closed) return;
-    // werift's sendRtcp wants its own packet objects; SRTCP-protect the bytes we built instead.
-    const protectedPacket = dtls.srtcp.encrypt(packet);
-    dtls.iceTransport.connection.send(protectedPacket).catch((cause: unknown) => {
-      this.#options.onDropped?.(kind, `RTCP send failed: ${String(cause)}`);
-    });
+    const srtp = this.#srtp;
+    if (srtp === undefined || this.#closed) return;
+    this.#send(kind, srtp.protectRtcp(packet));
+  }
+
+  #send(kind: StreamKind, packet: Buffer | undefined): void {
+    if (packet === undefined) this.#options.onDropped?.(kind, 'RTP/RTCP packet shorter than its header: not sent');
+    else this.#path?.send(packet);
   }
 
   localSsrc(kind: StreamKind): number {
@@ -385,7 +389,8 @@ export class WebRtcLeg implements MediaLeg {
     // SRTP failures cannot be told apart by stream before decryption: counted on the first one.
     const first = streams[0];
     if (first !== undefined) first.invalidPackets += this.#srtpFailures;
-    return { legId: this.id, streams };
+    const profile = this.#srtp?.profile.name;
+    return { legId: this.id, streams, ...(profile === undefined ? {} : { srtpProfile: profile }) };
   }
 
   #assertOpen(): void {
@@ -398,6 +403,7 @@ export class WebRtcLeg implements MediaLeg {
     clearInterval(this.#timer);
     this.onRtp = undefined;
     this.onRtcp = undefined;
+    this.#path?.close();
     await this.#pc?.close();
     this.#options.onState?.('closed');
   }

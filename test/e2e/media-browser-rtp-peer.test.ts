@@ -217,6 +217,14 @@ for (const [kind, where, portBase] of [
         const audio = stats.streams.find((s) => s.kind === 'audio');
         assert.equal(audio?.codec, 'PCMU');
         assert.ok((audio?.packetsReceived ?? 0) > 50 && (audio?.packetsSent ?? 0) > 50);
+        // The browser's DTLS chose the profile; Parley's SRTP carried the whole call with it.
+        const browserSide = await plane.getStats(webrtc);
+        assert.ok(
+          ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'].includes(browserSide.srtpProfile ?? ''),
+          `SRTP profile: ${browserSide.srtpProfile}`,
+        );
+        assert.equal(stats.srtpProfile, undefined, 'plain RTP toward the device');
+        t.diagnostic(`${kind}: DTLS-SRTP profile ${browserSide.srtpProfile}`);
       });
     });
   });
