@@ -26,6 +26,8 @@ const aAudio = [codec(111, 'opus', 48000, 2), codec(110, 'telephone-event', 4800
 const bAudio = [codec(96, 'opus', 48000, 2), codec(101, 'telephone-event', 8000)];
 const aVideo = [codec(100, 'VP8', 90000)];
 const bVideo = [codec(97, 'VP8', 90000)];
+/** B's peer negotiated Generic NACK (a=rtcp-fb:97 nack), as browsers do. */
+const bVideoNack = [{ ...codec(97, 'VP8', 90000), rtcpFb: ['nack', 'nack pli'] }];
 
 function rtp(pt: number, seq: number, ts: number, ssrc: number, payload: Buffer = Buffer.alloc(20)): Buffer {
   const b = Buffer.alloc(12 + payload.length);
@@ -255,7 +257,7 @@ describe('Bridge answers NACKs from the retransmission buffer (real sockets, two
     receiver = await udpPeer();
     for (const [leg, video, peer] of [
       [legA, aVideo, source],
-      [legB, bVideo, receiver],
+      [legB, bVideoNack, receiver],
     ] as const) {
       await leg.openStream('video');
       leg.setCodecs('video', video);
@@ -344,5 +346,15 @@ describe('Bridge answers NACKs from the retransmission buffer (real sockets, two
       { type: 'nack', senderSsrc: legA.localSsrc('video'), mediaSsrc: 0xbbbb, lost: [8] },
     ]);
     assert.equal(legB.stats().streams.find((s) => s.kind === 'video')?.retransmittedPackets, 3);
+  });
+
+  test('toward a peer that negotiated no NACK nothing is kept: its NACK is relayed to A', async () => {
+    legB.setCodecs('video', bVideo);
+    const seqs = await sendVideo(0xcccc, 20, 3);
+    const relayed = nextMessage(source);
+    nackToB([seqs[1] as number]);
+    const nack = parseRtcp((await relayed).msg);
+    assert.ok(nack.ok && nack.packets[0]?.type === 'nack');
+    assert.equal(legB.stats().streams.find((s) => s.kind === 'video')?.retransmittedPackets, 3, 'none more');
   });
 });

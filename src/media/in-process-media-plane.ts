@@ -270,7 +270,8 @@ export class InProcessMediaPlane implements MediaPlane {
         const mine = codecsOf(e.sentOffer, kind).find((c) =>
           isTelephoneEvent(a) ? isTelephoneEvent(c) && c.clockRate === a.clockRate : sameCodec(a, c),
         );
-        return mine === undefined ? [] : [mine];
+        // The feedback is what the answerer accepted (RFC 4585 §4.2), not what we offered.
+        return mine === undefined ? [] : [{ ...mine, rtcpFb: a.rtcpFb }];
       });
       if (chosen.length > 0) e.leg.setCodecs(kind, chosen);
     }

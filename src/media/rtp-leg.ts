@@ -127,7 +127,10 @@ export class RtpLeg implements MediaLeg {
   }
 
   /** Codecs of a stream: clock rates per PT (for jitter) and the codec name for stats. */
-  setCodecs(kind: StreamKind, codecs: { payloadType: number; name: string; clockRate: number }[]): void {
+  setCodecs(
+    kind: StreamKind,
+    codecs: { payloadType: number; name: string; clockRate: number; rtcpFb?: string[] }[],
+  ): void {
     this.#streams.get(kind)?.setCodecs(codecs);
   }
 
