@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { writeRtpAvpDescription } from './description-writer.js';
 import { parseSessionDescription } from './session-description.js';
 import { fixture, fixtureText } from './test-fixtures.js';
 
@@ -139,5 +140,60 @@ describe('bundle-only m= sections (RFC 8843 §6)', () => {
     assert.equal(video?.ice, undefined);
     assert.equal(audio?.dtls?.setup, 'active');
     assert.ok(audio?.dtls?.fingerprint.value, 'the session-level fingerprint applies to the audio section');
+  });
+});
+
+describe('SDES-SRTP (RFC 4568) toward SIP devices', () => {
+  // An RTP/SAVP offer with three suites, a key lifetime and session parameters (RFC 4568 §9.1; keys shortened).
+  const SAVP_OFFER =
+    'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+    'm=audio 10000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n' +
+    'a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:AAAA\r\na=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:BBBB|2^20\r\n' +
+    'a=crypto:3 AEAD_AES_128_GCM inline:CCCC UNENCRYPTED_SRTCP KDR=1\r\na=sendrecv\r\n';
+
+  test('reads the RTP/SAVP profile and every a=crypto line in order; session parameters are kept apart', () => {
+    const r = parseSessionDescription(SAVP_OFFER);
+    assert.ok(r.ok);
+    const audio = r.value.media[0];
+    assert.equal(audio?.protocol, 'RTP/SAVP');
+    assert.deepEqual(audio?.crypto, [
+      { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_32', keyParams: 'inline:AAAA' },
+      { tag: 2, suite: 'AES_CM_128_HMAC_SHA1_80', keyParams: 'inline:BBBB|2^20' },
+      { tag: 3, suite: 'AEAD_AES_128_GCM', keyParams: 'inline:CCCC', sessionParams: 'UNENCRYPTED_SRTCP' },
+    ]);
+  });
+
+  test('a stream with a=crypto is written RTP/SAVP with its lines; one without stays RTP/AVP', () => {
+    const pcmu = { payloadType: 0, name: 'PCMU', clockRate: 8000, channels: 1, fmtp: undefined, rtcpFb: [] };
+    const text = writeRtpAvpDescription({
+      origin: { sessionId: '1', sessionVersion: 1, address: '127.0.0.1' },
+      address: '127.0.0.1',
+      media: [
+        {
+          kind: 'audio',
+          port: 20000,
+          codecs: [pcmu],
+          direction: 'sendrecv',
+          crypto: [
+            { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', keyParams: 'inline:QUJD' },
+            { tag: 2, suite: 'AEAD_AES_128_GCM', keyParams: 'inline:REVG' },
+          ],
+        },
+        { kind: 'video', port: 0, codecs: [], direction: 'inactive' },
+      ],
+    });
+    assert.match(text, /^m=audio 20000 RTP\/SAVP 0\r$/m);
+    assert.match(
+      text,
+      /^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\r\na=crypto:2 AEAD_AES_128_GCM inline:REVG\r$/m,
+    );
+    assert.match(text, /^m=video 0 RTP\/AVP 0\r$/m);
+    const back = parseSessionDescription(text);
+    assert.ok(back.ok);
+    assert.deepEqual(
+      back.value.media[0]?.crypto.map((c) => `${c.tag} ${c.suite} ${c.keyParams}`),
+      ['1 AES_CM_128_HMAC_SHA1_80 inline:QUJD', '2 AEAD_AES_128_GCM inline:REVG'],
+    );
+    assert.deepEqual(back.value.media[1]?.crypto, []);
   });
 });

@@ -46,8 +46,11 @@ export interface MediaDescription {
   dtls: DtlsParameters | undefined;
   /** First SSRC announced with a=ssrc (the primary one; RTX/FEC SSRCs follow it). */
   ssrc: number | undefined;
-  /** RFC 4568 a=crypto lines (SDES-SRTP), kept for the RTP leg. */
-  crypto: { tag: number; suite: string; keyParams: string }[];
+  /**
+   * RFC 4568 a=crypto lines (SDES-SRTP), kept for the RTP leg. sessionParams (§6.3: UNENCRYPTED_SRTP, KDR,
+   * WSH...) is the first session parameter, when the line has any (sdp-transform keeps only the first).
+   */
+  crypto: { tag: number; suite: string; keyParams: string; sessionParams?: string }[];
 }
 
 export interface SessionDescription {
@@ -140,7 +143,12 @@ function readMedia(s: sdpTransform.SessionDescription, m: sdpTransform.MediaDesc
           }
         : undefined,
     ssrc: m.ssrcs?.[0]?.id === undefined ? undefined : Number(m.ssrcs[0].id),
-    crypto: (m.crypto ?? []).map((c) => ({ tag: c.id, suite: c.suite, keyParams: c.config })),
+    crypto: (m.crypto ?? []).map((c) => ({
+      tag: c.id,
+      suite: c.suite,
+      keyParams: c.config,
+      ...(c.sessionConfig ? { sessionParams: c.sessionConfig } : {}),
+    })),
   };
 }
 

@@ -201,6 +201,8 @@ export interface MediaPort {
 export interface MediaSessionOptions {
   /** The server's call id, for logs. */
   callId: string;
+  /** The browser places the call toward SIP (the RTP leg makes the first offer): PARLEY_SIP_MEDIA_ENCRYPTION applies. */
+  outgoing?: boolean;
 }
 
 export interface MediaSessionHandlers {

@@ -25,7 +25,11 @@ export class CallMedia {
   }
 
   /** Creates the session (rejects as the port does); undefined when the call was closed meanwhile. */
-  async open(port: MediaPort, handlers: MediaSessionHandlers): Promise<MediaSession | undefined> {
+  async open(
+    port: MediaPort,
+    handlers: MediaSessionHandlers,
+    options: { outgoing?: boolean } = {},
+  ): Promise<MediaSession | undefined> {
     if (this.#limit) {
       this.#release = this.#limit.acquire();
       if (!this.#release) {
@@ -36,7 +40,10 @@ export class CallMedia {
     }
     let session: MediaSession;
     try {
-      session = await port.createSession({ callId: this.#callId }, handlers);
+      session = await port.createSession(
+        { callId: this.#callId, ...(options.outgoing ? { outgoing: true } : {}) },
+        handlers,
+      );
     } catch (e) {
       this.#release?.();
       throw e;

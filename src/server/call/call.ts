@@ -379,16 +379,20 @@ export class Call {
 
   async #openMedia(): Promise<MediaSession | undefined> {
     try {
-      return await this.#media.open(this.#ctx.media, {
-        onWebRtcCandidate: (candidate) => {
-          if (!this.ended) this.#ctx.send({ type: 'call.ice', callId: this.id, candidate });
+      return await this.#media.open(
+        this.#ctx.media,
+        {
+          onWebRtcCandidate: (candidate) => {
+            if (!this.ended) this.#ctx.send({ type: 'call.ice', callId: this.id, candidate });
+          },
+          onStateChange: (state) => {
+            this.log.info({ callId: this.id, mediaState: state }, 'media state');
+            if (state === 'failed' && !this.ended) void this.#mediaFailed();
+          },
+          onDtmf: (digit) => this.onDtmfReceived(digit, 'RFC2833'),
         },
-        onStateChange: (state) => {
-          this.log.info({ callId: this.id, mediaState: state }, 'media state');
-          if (state === 'failed' && !this.ended) void this.#mediaFailed();
-        },
-        onDtmf: (digit) => this.onDtmfReceived(digit, 'RFC2833'),
-      });
+        { outgoing: !this.incoming },
+      );
     } catch (e) {
       try {
         if (this.#sipIncoming) await this.#sipIncoming.reject(503, 'Service Unavailable');

@@ -163,6 +163,30 @@ describe('loadConfig', () => {
     assert.equal(c.maxMediaSessions, 3);
   });
 
+  test('SIP media encryption: none by default, sdes from the environment or the file, anything else refused', () => {
+    assert.equal(loadConfig({ env: {} }).sipMediaEncryption, 'none');
+    assert.equal(loadConfig({ env: { PARLEY_SIP_MEDIA_ENCRYPTION: 'sdes' } }).sipMediaEncryption, 'sdes');
+    assert.equal(loadConfig({ env: { PARLEY_SIP_MEDIA_ENCRYPTION: ' SDES ' } }).sipMediaEncryption, 'sdes');
+    const readFile = () => JSON.stringify({ sipMediaEncryption: 'sdes' });
+    assert.equal(loadConfig({ env: { PARLEY_CONFIG: 'p.json' }, readFile }).sipMediaEncryption, 'sdes');
+    for (const bad of ['srtp', 'dtls', 'yes', ' ']) {
+      try {
+        loadConfig({ env: { PARLEY_SIP_MEDIA_ENCRYPTION: bad } });
+        assert.fail(`${JSON.stringify(bad)} was accepted`);
+      } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.equal(e.code, 'CONFIG_INVALID');
+        assert.deepEqual(e.problems, [{ field: 'PARLEY_SIP_MEDIA_ENCRYPTION', message: 'expected none or sdes' }]);
+      }
+    }
+    assert.deepEqual(
+      problemsOf(() =>
+        loadConfig({ env: { PARLEY_CONFIG: 'p.json' }, readFile: () => JSON.stringify({ sipMediaEncryption: true }) }),
+      ),
+      ['p.json: sipMediaEncryption: expected none or sdes'],
+    );
+  });
+
   test('redactConfig masks secrets', () => {
     const c = loadConfig({ env: { PARLEY_API_KEY: 'super-secret-key', PARLEY_REGISTRAR_USERS: '1001:pw' } });
     const shown = JSON.stringify(redactConfig(c));

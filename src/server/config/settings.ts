@@ -38,6 +38,8 @@ const DigestAlgorithmName = Type.Union([Type.Literal('MD5'), Type.Literal('SHA-2
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
 
 const text = (t: string): unknown => t;
+/** A keyword from a fixed list: spaces around it and the case do not matter. */
+const keyword = (t: string): unknown => t.trim().toLowerCase();
 /** Numbers only when the whole text is digits: `Number('')` is 0 and `Number('0x10')` is 16. */
 const integer = (t: string): unknown => (/^\d+$/.test(t.trim()) ? Number(t.trim()) : t);
 const onOff = (t: string): unknown => {
@@ -145,6 +147,19 @@ export const SETTINGS = {
     fromText: range,
     default: { min: 20000, max: 20999 },
     doc: 'UDP ports for media (RTP/RTCP and WebRTC), as `low-high`.',
+  },
+  sipMediaEncryption: {
+    env: 'PARLEY_SIP_MEDIA_ENCRYPTION',
+    schema: Type.Union([Type.Literal('none'), Type.Literal('sdes')]),
+    expected: 'none or sdes',
+    fromText: keyword,
+    default: 'none',
+    doc:
+      'Media encryption of the calls Parley places toward SIP. `none`: plain RTP (`RTP/AVP`). `sdes`: SRTP keyed ' +
+      'in the SDP (RFC 4568): the offer is `RTP/SAVP` with an `a=crypto` line per suite (AES_CM_128_HMAC_SHA1_80, ' +
+      'AEAD_AES_128_GCM), and an answer without `a=crypto` fails the call (488) rather than sending plain RTP; use ' +
+      'it only over SIP TLS or a trusted network, since the keys travel in the SDP. Incoming `RTP/SAVP` offers are ' +
+      'answered with SDES whatever this says.',
   },
   apiKey: {
     env: 'PARLEY_API_KEY',

@@ -63,7 +63,9 @@ export async function createPorts(config: ParleyConfig, log: Logger): Promise<Po
     statsIntervalMs: 5000,
     onDropped: (legId, reason) => log.debug({ legId, reason }, 'media packet dropped'),
   });
-  const media = new MediaPlanePort(plane, log.child({ part: 'media' }));
+  const media = new MediaPlanePort(plane, log.child({ part: 'media' }), {
+    sdesSrtp: config.sipMediaEncryption === 'sdes',
+  });
   const sip = new SipStackPort({ endpoint, log: sipLog });
   let closing: Promise<void> | undefined;
   return {

@@ -64,3 +64,55 @@ describe('MediaPlanePort.createSession failing half way', () => {
     }
   });
 });
+
+describe('MediaPlanePort with PARLEY_SIP_MEDIA_ENCRYPTION=sdes', () => {
+  const plane = new InProcessMediaPlane({ rtpAddress: '127.0.0.1', rtpPortMin: 36810, rtpPortMax: 36819 });
+  after(() => plane.close());
+  const handlers = { onWebRtcCandidate: () => {}, onStateChange: () => {}, onDtmf: () => {} };
+  const port = new MediaPlanePort(plane, pino({ enabled: false }), { sdesSrtp: true });
+
+  test('an outgoing call offers RTP/SAVP with a=crypto per suite; a plain RTP answer is refused with 488', async () => {
+    const session = await port.createSession({ callId: 'out', outgoing: true }, handlers);
+    try {
+      const offer = await session.offerFromWebRtc(fixtureText('chromium-offer-audio.sdp'));
+      assert.match(offer, /^m=audio \d+ RTP\/SAVP /m);
+      assert.match(offer, /^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:\S+$/m);
+      assert.match(offer, /^a=crypto:2 AEAD_AES_128_GCM inline:\S+$/m);
+      const plain = sdp('c=IN IP4 127.0.0.1', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', '');
+      await assert.rejects(session.answerFromRtp(plain), (e: Error & { code?: string; sipStatus?: number }) => {
+        assert.equal(e.code, 'MEDIA_SRTP_REQUIRED');
+        assert.equal(e.sipStatus, 488);
+        assert.match(e.message, /without a=crypto \(RTP\/AVP\): plain RTP refused/);
+        return true;
+      });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('only outgoing calls ask for SDES: an incoming call keeps the profile the device offered', async () => {
+    const requests: (RtpLegRequest | undefined)[] = [];
+    // A spy on one call of the real plane: which RTP legs the port asks for.
+    const spied = new Proxy(plane, {
+      get: (target, key: keyof MediaPlane) => {
+        if (key === 'createRtpLeg')
+          return (r?: RtpLegRequest) => {
+            requests.push(r);
+            return target.createRtpLeg(r);
+          };
+        const value = target[key];
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const spiedPort = new MediaPlanePort(spied, pino({ enabled: false }), { sdesSrtp: true });
+    for (const options of [{ callId: 'in' }, { callId: 'out', outgoing: true }]) {
+      await (await spiedPort.createSession(options, handlers)).close();
+    }
+    const plainPort = new MediaPlanePort(spied, pino({ enabled: false }));
+    await (await plainPort.createSession({ callId: 'out-plain', outgoing: true }, handlers)).close();
+    assert.deepEqual(
+      requests.map((r) => r?.sdesSrtp === true),
+      [false, true, false],
+    );
+  });
+});

@@ -21,6 +21,15 @@ import type {
   MediaSessionStats,
 } from '../ports.js';
 import { MediaCounters } from './media-counters.js';
+import { sdesAnswerProblem } from './sdes-answer-check.js';
+
+export interface MediaPlanePortOptions {
+  /**
+   * PARLEY_SIP_MEDIA_ENCRYPTION=sdes: the RTP leg of an outgoing call offers SDES-SRTP (RFC 4568, RTP/SAVP),
+   * and an answer that does not key SRTP fails the call. Incoming RTP/SAVP offers are answered in kind either way.
+   */
+  sdesSrtp?: boolean;
+}
 
 export class MediaPlanePort implements MediaPort {
   readonly #plane: MediaPlane;
@@ -31,9 +40,12 @@ export class MediaPlanePort implements MediaPort {
   #opened = 0;
   #open = 0;
 
-  constructor(plane: MediaPlane, log: Logger) {
+  readonly #sdesSrtp: boolean;
+
+  constructor(plane: MediaPlane, log: Logger, options: MediaPlanePortOptions = {}) {
     this.#plane = plane;
     this.#log = log;
+    this.#sdesSrtp = options.sdesSrtp ?? false;
     plane.on('stats', (e) => this.#counters.report(e));
     plane.on('connected', (e) => this.#byLeg.get(e.legId)?.onConnected(e.legId));
     plane.on('failed', (e) => this.#byLeg.get(e.legId)?.onFailed(e));
@@ -43,8 +55,10 @@ export class MediaPlanePort implements MediaPort {
   async createSession(options: MediaSessionOptions, handlers: MediaSessionHandlers): Promise<MediaSession> {
     const webrtc = await this.#plane.createWebRtcLeg({ iceLite: true });
     let rtp: LegId | undefined;
+    // Only a call placed toward SIP offers SRTP: an incoming call's re-offers (hold) keep the device's profile.
+    const sdesSrtp = this.#sdesSrtp && options.outgoing === true;
     try {
-      rtp = await this.#plane.createRtpLeg();
+      rtp = await this.#plane.createRtpLeg(sdesSrtp ? { sdesSrtp } : {});
       await this.#plane.connect(webrtc, rtp);
     } catch (e) {
       // Both legs go on any failure (closeLeg is idempotent): an RTP leg left behind keeps its RTCP timer and,
@@ -65,6 +79,7 @@ export class MediaPlanePort implements MediaPort {
         this.#open--;
       },
       (stats) => this.#counters.report(stats),
+      sdesSrtp,
     );
     this.#counters.track(webrtc, 'webrtc');
     this.#counters.track(rtp, 'rtp');
@@ -104,6 +119,9 @@ class PlaneMediaSession implements MediaSession {
   readonly #log: Logger;
   readonly #onClose: () => void;
   readonly #onFinalStats: (stats: LegStats) => void;
+  /** SDES-SRTP offered toward SIP: the RTP offer last sent, which every SIP answer must key (sdes-answer-check.ts). */
+  readonly #sdesSrtp: boolean;
+  #rtpOffer: string | undefined;
   /** The answer the browser got: a later SIP answer (the 2xx after a 183) updates only the RTP leg. */
   #browserAnswer: string | undefined;
   #candidates = 0;
@@ -116,7 +134,9 @@ class PlaneMediaSession implements MediaSession {
     log: Logger,
     onClose: () => void,
     onFinalStats: (stats: LegStats) => void,
+    sdesSrtp: boolean,
   ) {
+    this.#sdesSrtp = sdesSrtp;
     this.#plane = plane;
     this.#legs = legs;
     this.#handlers = handlers;
@@ -127,10 +147,11 @@ class PlaneMediaSession implements MediaSession {
 
   async offerFromWebRtc(sdp: string): Promise<string> {
     await this.#plane.applyOffer(this.#legs.webrtc, sdp);
-    return this.#plane.createOffer(this.#legs.rtp);
+    return this.#offeredToRtp(await this.#plane.createOffer(this.#legs.rtp));
   }
 
   async answerFromRtp(sdp: string): Promise<string> {
+    this.#checkSrtpAnswer(sdp);
     await this.#plane.applyAnswer(this.#legs.rtp, sdp);
     this.#browserAnswer ??= await this.#plane.createAnswer(this.#legs.webrtc);
     return this.#browserAnswer;
@@ -164,10 +185,11 @@ class PlaneMediaSession implements MediaSession {
   async createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string> {
     // The codecs in use, with the new direction (hold: sendonly, RFC 3264 §8.4); a REFER followed offers the
     // same to the new peer.
-    return this.#plane.update(this.#legs.rtp, { direction: options.direction });
+    return this.#offeredToRtp(await this.#plane.update(this.#legs.rtp, { direction: options.direction }));
   }
 
   async applyRtpAnswer(sdp: string): Promise<void> {
+    this.#checkSrtpAnswer(sdp);
     await this.#plane.applyAnswer(this.#legs.rtp, sdp);
   }
 
@@ -224,6 +246,20 @@ class PlaneMediaSession implements MediaSession {
       await Promise.all([this.#plane.closeLeg(this.#legs.webrtc), this.#plane.closeLeg(this.#legs.rtp)]);
     })();
     return this.#closing;
+  }
+
+  #offeredToRtp(offer: string): string {
+    if (this.#sdesSrtp) this.#rtpOffer = offer;
+    return offer;
+  }
+
+  /** With SDES offered, an answer that does not key SRTP is refused (488) instead of falling back to plain RTP. */
+  #checkSrtpAnswer(answer: string): void {
+    if (this.#rtpOffer === undefined) return;
+    const problem = sdesAnswerProblem(this.#rtpOffer, answer);
+    if (problem === undefined) return;
+    this.#log.warn({ problem }, 'SIP answer without SRTP keys refused');
+    throw Object.assign(new Error(problem), { code: 'MEDIA_SRTP_REQUIRED', sipStatus: 488 });
   }
 
   onConnected(legId: LegId): void {
