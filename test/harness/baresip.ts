@@ -32,6 +32,11 @@ export interface BaresipOptions {
   answerMode?: 'auto' | 'manual';
   /** Audio codecs in preference order: PCMU, PCMA, G722, opus, or baresip's "name/rate/channels". */
   codecs?: string[];
+  /**
+   * The account's mediaenc (srtp module, SDES RFC 4568): `srtp` offers RTP/AVP with a=crypto and takes plain
+   * RTP too; `srtp-mand` offers and requires RTP/SAVP; `srtp-mandf` RTP/SAVPF. Unset: plain RTP only.
+   */
+  mediaEncryption?: 'srtp' | 'srtp-mand' | 'srtp-mandf';
   /** Name for logs and artifacts (default: the user). */
   name?: string;
   /** Wait for REGISTER_OK in start() (default true); false to look at a failure with waitFor(). */
@@ -122,9 +127,9 @@ export class Baresip {
     const ctrlPort = await freeTcpPort();
     const rtp = await freeUdpRange(20);
     this.rtpPorts = rtp;
-    const modules = ['g711', 'g722', 'opus', 'ausine', 'aubridge', 'sndfile'].filter((m) =>
-      existsSync(join(BARESIP_MODULES_DIR, `${m}.so`)),
-    );
+    const wanted = ['g711', 'g722', 'opus', 'ausine', 'aubridge', 'sndfile'];
+    if (this.options.mediaEncryption !== undefined) wanted.push('srtp');
+    const modules = wanted.filter((m) => existsSync(join(BARESIP_MODULES_DIR, `${m}.so`)));
     const config = [
       'poll_method epoll',
       `sip_listen ${LOOPBACK}:${this.sipPort}`,
@@ -314,7 +319,8 @@ export class Baresip {
     const proxy = `sip:${o.registrar.host}:${o.registrar.port};transport=udp`;
     return (
       `<${this.aor};transport=udp>;auth_user=${o.user};auth_pass=${o.password};outbound="${proxy}"` +
-      `;regint=600;answermode=${o.answerMode ?? 'manual'};audio_codecs=${codecs};ptime=20`
+      `;regint=600;answermode=${o.answerMode ?? 'manual'};audio_codecs=${codecs};ptime=20` +
+      (o.mediaEncryption === undefined ? '' : `;mediaenc=${o.mediaEncryption}`)
     );
   }
 
