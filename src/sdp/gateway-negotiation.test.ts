@@ -192,6 +192,23 @@ describe('RTP/AVP offer → WebRTC offer → RTP/AVP answer', () => {
     assert.match(r.error.reason, /G729/);
   });
 
+  test("baresip's opus offer (stereo) answered by a browser: the SIP side learns the browser's own Opus parameters (RFC 7587 §7)", () => {
+    const sipOffer = fixture('baresip-offer-audio-video.sdp');
+    const browserAnswer = parse(
+      'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' +
+        'm=audio 9 UDP/TLS/RTP/SAVPF 111 101\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n' +
+        'a=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n' +
+        'm=video 0 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=rtpmap:96 VP8/90000\r\na=inactive\r\n',
+    );
+    const answer = deriveAnswer(sipOffer, browserAnswer, 'rtp');
+    assert.ok(answer.ok);
+    assert.deepEqual(
+      answer.value[0]?.codecs.map((c) => `${c.payloadType} ${c.name} ${c.fmtp}`),
+      ['96 opus minptime=10;useinbandfec=1', '101 telephone-event 0-15'],
+      "baresip's payload type, the browser's declarations: no stereo=1 the browser never said",
+    );
+  });
+
   test('FreeSWITCH video: the browser answering H.264 42e01f/pm1 is matched to the FreeSWITCH PT 98', () => {
     const sipOffer = fixture('freeswitch-offer-audio-video-vp8.sdp');
     const browserAnswer = parse(

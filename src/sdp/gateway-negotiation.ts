@@ -124,9 +124,11 @@ function uniquePayloadTypes(media: LocalMedia[]): void {
   }
 }
 
+const isOpus = (c: Codec): boolean => c.name.toLowerCase() === 'opus';
+
 /**
  * The answer to the first leg's offer, from the answer the other leg gave to the derived offer. Codecs
- * are the offerer's own descriptions (its payload types and fmtp) of those the other leg accepted, in the
+ * are the offerer's own descriptions (its payload types; its fmtp but for Opus) of those the other leg accepted, in the
  * other leg's order; the direction mirrors the offer within what the other leg agreed (hold passes through).
  */
 export function deriveAnswer(
@@ -145,7 +147,11 @@ export function deriveAnswer(
       const o = m.codecs.find((c) => !used.has(c) && !isTelephoneEvent(c) && sameCodec(a, c));
       if (o === undefined) continue;
       used.add(o);
-      codecs.push(withFeedback(o, target, m.kind));
+      // RFC 7587 §7: Opus fmtp (stereo, sprop-stereo, useinbandfec, maxplaybackrate...) declares what the
+      // answerer itself receives and sends: that is the other leg's answer, passed through unchanged.
+      // Other codecs keep the offerer's fmtp (H.264's profile-level-id must echo the offer's).
+      const described = isOpus(o) ? { ...o, fmtp: a.fmtp } : o;
+      codecs.push(withFeedback(described, target, m.kind));
     }
     if (codecs.length === 0) return rejected(m, mid);
     if (m.kind === 'audio') {
