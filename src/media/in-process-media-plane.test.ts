@@ -167,6 +167,10 @@ describe('InProcessMediaPlane negotiation (no media)', () => {
         assert.equal(answer.media[0]?.crypto[0]?.tag, 3);
         assert.equal(answer.media[0]?.crypto[0]?.suite, suite);
         assert.notEqual(answer.media[0]?.crypto[0]?.keyParams, `inline:${key}`, 'our own key');
+        // A re-offer of ours on this call (hold) keeps SRTP: RTP/SAVP, a=crypto for each suite.
+        const reoffer = parse(await plane.update(rtp, { direction: 'sendonly' }));
+        assert.equal(reoffer.media[0]?.protocol, 'RTP/SAVP', 'a re-offer must not fall back to RTP/AVP');
+        assert.equal(reoffer.media[0]?.crypto.length, 2);
       } else {
         await assert.rejects(plane.createAnswer(rtp), { code: 'MEDIA_BAD_SDP', sipStatus: 488 });
       }

@@ -349,7 +349,7 @@ export class InProcessMediaPlane implements MediaPlane {
       leg.setCodecs(kind, m.codecs);
       const crypto =
         type === 'offer'
-          ? e.sdes.offerCrypto(withPorts.length)
+          ? e.sdes.offerCrypto(leg, kind, withPorts.length)
           : e.sdes.answerCrypto(leg, kind, remoteOfferSdp?.media[withPorts.length]);
       withPorts.push({ ...m, port, ...(crypto.length > 0 ? { crypto } : {}) });
     }

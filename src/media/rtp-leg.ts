@@ -44,6 +44,8 @@ class RtpStream extends StreamState {
   rtpLatchFromSdp = false;
   /** RFC 4568 SDES-SRTP contexts, when negotiated. */
   srtp: SdesSrtp | undefined;
+  /** We offered SDES and the answer (with the peer's key) has not come: packets cannot be read yet. */
+  srtpPending = false;
   rtcpLatchFromSdp = false;
   rtcpMux = false;
   /** c=0.0.0.0 from the peer: send nothing. */
@@ -120,10 +122,20 @@ export class RtpLeg implements MediaLeg {
     s.rtcpMux = rtcpMux || s.ports.rtcp === undefined;
   }
 
-  /** Turns SRTP on (RFC 4568 keys from SDP) or off for a stream. */
-  setSrtp(kind: StreamKind, srtp: SdesSrtp | undefined): void {
+  /**
+   * Turns SRTP on (RFC 4568 keys from SDP) or off for a stream; 'pending' after offering SDES on a stream
+   * not yet keyed: until the answer brings the peer's key, what arrives is dropped, never read as plain
+   * RTP (RFC 4568 §7.1.3: the answerer may send SRTP before its answer arrives).
+   */
+  setSrtp(kind: StreamKind, srtp: SdesSrtp | undefined | 'pending'): void {
     const s = this.#streams.get(kind);
-    if (s !== undefined) s.srtp = srtp;
+    if (s === undefined) return;
+    if (srtp === 'pending') {
+      s.srtpPending = s.srtp === undefined;
+      return;
+    }
+    s.srtp = srtp;
+    s.srtpPending = false;
   }
 
   /** Codecs of a stream: clock rates per PT (for jitter) and the codec name for stats. */
@@ -159,6 +171,11 @@ export class RtpLeg implements MediaLeg {
       this.#onDropped?.(s.kind, 'malformed RTP', `${rinfo.address}:${rinfo.port}`);
       return;
     }
+    if (s.srtpPending) {
+      s.invalidPackets++;
+      this.#onDropped?.(s.kind, 'SRTP before the answer brought its key', `${rinfo.address}:${rinfo.port}`);
+      return;
+    }
     if (s.srtp !== undefined) {
       // RFC 3711 §3.3: authenticate before anything else; a packet that fails never latches.
       const plain = s.srtp.unprotectRtp(msg);
@@ -191,6 +208,11 @@ export class RtpLeg implements MediaLeg {
   }
 
   #onRtcpPacket(s: RtpStream, msg: Buffer, rinfo: RemoteInfo): void {
+    if (s.srtpPending) {
+      s.invalidPackets++;
+      this.#onDropped?.(s.kind, 'SRTCP before the answer brought its key', `${rinfo.address}:${rinfo.port}`);
+      return;
+    }
     if (s.srtp !== undefined) {
       const plain = s.srtp.unprotectRtcp(msg);
       if (typeof plain === 'string') {

@@ -11,12 +11,20 @@ export class SdesNegotiation {
   /** The master keys we put in our last offer, per m= index and crypto tag. */
   readonly #offeredKeys = new Map<string, Buffer>();
 
+  /** SRTP was negotiated on this leg (either way): later offers keep it (a re-offer must not drop to RTP/AVP). */
+  #inUse = false;
+
   /** @param offer whether our offers carry a=crypto (RTP/SAVP); offers received with a=crypto are always honoured */
   constructor(readonly offer: boolean) {}
 
-  /** RFC 4568 §5.1.1: one a=crypto per suite we accept, each with a fresh key. */
-  offerCrypto(index: number): SdesCrypto[] {
-    if (!this.offer) return [];
+  /**
+   * RFC 4568 §5.1.1: one a=crypto per suite we accept, each with a fresh key (§7.1.4 allows new keys in a
+   * re-offer). Offered when configured, and in every re-offer once SRTP is in use on the leg. The stream
+   * drops what arrives until it is keyed by the answer.
+   */
+  offerCrypto(leg: RtpLeg, kind: StreamKind, index: number): SdesCrypto[] {
+    if (!this.offer && !this.#inUse) return [];
+    leg.setSrtp(kind, 'pending');
     return SDES_SUITES.map((suite, i) => {
       const { crypto, keySalt } = newCrypto(i + 1, suite);
       this.#offeredKeys.set(`${index}:${crypto.tag}`, keySalt);
@@ -36,6 +44,7 @@ export class SdesNegotiation {
       if (suite === undefined || theirs === undefined) continue;
       const { crypto, keySalt } = newCrypto(c.tag, suite);
       leg.setSrtp(kind, new SdesSrtp(suite, keySalt, theirs));
+      this.#inUse = true;
       return [crypto];
     }
     throw new MediaError(
@@ -53,7 +62,9 @@ export class SdesNegotiation {
       const suite = chosen === undefined ? undefined : findSuite(chosen.suite);
       const ours = chosen === undefined ? undefined : this.#offeredKeys.get(`${index}:${chosen.tag}`);
       const theirs = suite === undefined || chosen === undefined ? undefined : parseInlineKey(chosen.keyParams, suite);
-      leg.setSrtp(m.kind, suite && ours && theirs ? new SdesSrtp(suite, ours, theirs) : undefined);
+      const keyed = suite && ours && theirs ? new SdesSrtp(suite, ours, theirs) : undefined;
+      leg.setSrtp(m.kind, keyed);
+      if (keyed !== undefined) this.#inUse = true;
     });
   }
 }

@@ -58,15 +58,36 @@ describe('RtpLeg with SDES-SRTP', () => {
   test('protected packets are delivered in the clear, replies are protected, forgeries are counted', async () => {
     assert.ok(cm);
     const drops: string[] = [];
-    leg = new RtpLeg({ id: 'srtp', pool, rtcpIntervalMs: 0, onDropped: (_k, reason) => drops.push(reason) });
+    let onDrop: ((reason: string) => void) | undefined;
+    leg = new RtpLeg({
+      id: 'srtp',
+      pool,
+      rtcpIntervalMs: 0,
+      onDropped: (_k, reason) => {
+        drops.push(reason);
+        onDrop?.(reason);
+      },
+    });
     const port = await leg.openStream('audio');
     const device = await udpPeer();
     sockets.push(device);
     leg.setRemote('audio', { address: '127.0.0.1', port: portOf(device), rtcpPort: undefined }, false);
     const ours = newCrypto(1, cm).keySalt;
     const theirs = newCrypto(1, cm).keySalt;
-    leg.setSrtp('audio', new SdesSrtp(cm, ours, theirs));
     const deviceSrtp = new SdesSrtp(cm, theirs, ours);
+    // Offered, not yet answered: the device's SRTP cannot be read; it is dropped, never taken for RTP.
+    leg.setSrtp('audio', 'pending');
+    const early = within(
+      new Promise<string>((resolve) => {
+        onDrop = resolve;
+      }),
+      2000,
+      'the early packet dropped',
+    );
+    device.send(deviceSrtp.protectRtp(rtp(4)) ?? Buffer.alloc(0), port, '127.0.0.1');
+    assert.equal(await early, 'SRTP before the answer brought its key');
+    drops.length = 0;
+    leg.setSrtp('audio', new SdesSrtp(cm, ours, theirs));
 
     const got = within(
       new Promise<Buffer>((resolve) => {

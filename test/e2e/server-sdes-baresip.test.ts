@@ -4,8 +4,8 @@
 // Each way: the SDP on the SIP side really is RTP/SAVP with a=crypto (baresip's SIP trace), baresip reports SRTP
 // on, and each side hears the other's tone (baresip drops what does not authenticate, so audio means SRTP works).
 // With the default setting (plain RTP), baresip refuses the browser's call and the page gets the status. With
-// sdes, hold and unhold re-offer RTP/SAVP with fresh keys. A hold on an incoming SRTP call is a known media-plane
-// bug (re-offers drop a=crypto): marked todo.
+// sdes, hold and unhold re-offer RTP/SAVP with fresh keys; on an incoming SRTP call too, whatever the setting
+// (SRTP once in use is kept by every re-offer).
 // Chromium only: the SIP side is the same for every browser.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -199,12 +199,7 @@ describe('SDES-SRTP toward baresip (mediaenc=srtp-mand) through Parley and Kamai
 
   test(
     "hold and unhold from the browser on baresip's SRTP call: Parley's re-offers stay RTP/SAVP with a=crypto, audio comes back",
-    {
-      timeout: 60_000,
-      // Known broken (media plane, src/media/sdes-negotiation.ts): an RTP leg created without sdesSrtp (every
-      // incoming call) re-offers plain RTP/AVP without a=crypto on an SRTP call; baresip answers m=audio 0.
-      todo: 'media plane: re-offers on an incoming SDES call drop a=crypto (sdes-negotiation.ts)',
-    },
+    { timeout: 60_000 },
     (t) =>
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page } = await setUp(artifacts, 'none');
