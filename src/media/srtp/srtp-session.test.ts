@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { RtpHeader, SrtcpSession as WeriftSrtcp, SrtpSession as WeriftSrtp } from 'werift';
 import { deriveSessionKeys } from './key-derivation.js';
 import { SRTP_PROFILES, srtpProfileByName } from './srtp-profile.js';
@@ -131,6 +132,19 @@ for (const profile of SRTP_PROFILES) {
       const badRtcp = Buffer.from(protectRtcp(ours, rtcp()));
       badRtcp[9] = (badRtcp[9] ?? 0) ^ 0x40;
       assert.equal(peer.unprotectRtcp(badRtcp), 'SRTP_AUTH_FAILED');
+    });
+
+    test('any bytes at all: unprotect returns a packet or a drop reason, never throws, and keeps working', () => {
+      const { ours, peer } = keysFor(profile.name);
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, asRtcp) => {
+          const b = Buffer.from(bytes);
+          const r = asRtcp ? peer.unprotectRtcp(b) : peer.unprotectRtp(b);
+          assert.ok(typeof r === 'string' || Buffer.isBuffer(r));
+        }),
+        { numRuns: 2000 },
+      );
+      assert.ok(Buffer.isBuffer(peer.unprotectRtp(protectRtp(ours, rtp(7)))), 'garbage did not disturb the session');
     });
 
     test('truncated packets are malformed, never thrown', () => {
