@@ -16,6 +16,11 @@ export type MediaErrorCode =
   /** c= or a=rtcp of a SIP peer is not a unicast IP of the RTP socket's family (488). */
   | 'MEDIA_BAD_ADDRESS'
   | 'MEDIA_NO_COMMON_CODEC'
+  /**
+   * A re-offer cannot be answered from what the other leg negotiated (its codec is dropped, or a stream is
+   * added): the other leg needs a new offer first (createOffer on it, then its answer). sipStatus 488.
+   */
+  | 'MEDIA_RENEGOTIATION_NEEDED'
   | 'MEDIA_BAD_STATE'
   | 'MEDIA_UNKNOWN_LEG'
   | 'MEDIA_ICE_FAILED'

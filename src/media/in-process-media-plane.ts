@@ -6,11 +6,14 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import {
   type AddressFamily,
+  agreedMedia,
+  type Codec,
   checkConnectionAddress,
   checkMediaAddresses,
   type Direction,
   deriveAnswer,
   deriveOffer,
+  deriveReanswer,
   isTelephoneEvent,
   type LocalMedia,
   parseSessionDescription,
@@ -64,10 +67,19 @@ interface LegEntry {
   partner: LegId | undefined;
   bridge: Bridge | undefined;
   /** A remote offer waiting for our answer. */
-  pendingOffer: { text: string; sdp: SessionDescription } | undefined;
+  pendingOffer: RemoteOffer | undefined;
   /** The offer we sent and await an answer to. */
   sentOffer: LocalMedia[] | undefined;
+  /** The partner's offer that `sentOffer` was derived from. */
+  sentFor: RemoteOffer | undefined;
   negotiated: Negotiated;
+  /** Who answered in the last exchange: 'local' (we answered the peer's offer) or 'remote'. */
+  answeredBy: 'local' | 'remote' | undefined;
+  /**
+   * The partner's offer that this leg's last remote answer answers (through sentFor): the partner's answer
+   * then comes from it; any other offer on the partner is a re-offer answered from what this leg agreed.
+   */
+  answerFor: RemoteOffer | undefined;
   sessionId: string;
   sessionVersion: number;
   webRtcStarted: boolean;
@@ -77,12 +89,21 @@ interface LegEntry {
   server: ServerMedia;
 }
 
+interface RemoteOffer {
+  text: string;
+  sdp: SessionDescription;
+}
+
 const KINDS: StreamKind[] = ['audio', 'video'];
 
 const MEDIA_CODES: Partial<Record<string, MediaErrorCode>> = {
   SDP_NO_COMMON_CODEC: 'MEDIA_NO_COMMON_CODEC',
   SDP_BAD_CONNECTION_ADDRESS: 'MEDIA_BAD_ADDRESS',
+  SDP_RENEGOTIATION_NEEDED: 'MEDIA_RENEGOTIATION_NEEDED',
 };
+
+const sameOrEvent = (a: Codec, b: Codec): boolean =>
+  isTelephoneEvent(a) ? isTelephoneEvent(b) && a.clockRate === b.clockRate : sameCodec(a, b);
 
 function negotiationError(code: string, reason: string, sipStatus: number, cause: unknown): MediaError {
   return new MediaError(MEDIA_CODES[code] ?? 'MEDIA_BAD_SDP', reason, { sipStatus, cause });
@@ -146,7 +167,10 @@ export class InProcessMediaPlane implements MediaPlane {
       bridge: undefined,
       pendingOffer: undefined,
       sentOffer: undefined,
+      sentFor: undefined,
       negotiated: { local: undefined, remote: undefined },
+      answeredBy: undefined,
+      answerFor: undefined,
       sessionId: String(Date.now()),
       sessionVersion: 0,
       webRtcStarted: false,
@@ -240,6 +264,7 @@ export class InProcessMediaPlane implements MediaPlane {
       const media = e.server.offer();
       const text = await this.#write(e, media, 'offer');
       e.sentOffer = media;
+      e.sentFor = undefined;
       return text;
     }
     const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
@@ -252,6 +277,7 @@ export class InProcessMediaPlane implements MediaPlane {
       throw negotiationError(derived.error.code, derived.error.reason, derived.error.sipStatus, derived.error);
     const text = await this.#write(e, derived.value, 'offer');
     e.sentOffer = derived.value;
+    e.sentFor = source;
     return text;
   }
 
@@ -262,6 +288,8 @@ export class InProcessMediaPlane implements MediaPlane {
     const parsed = this.#parse(e, sdp);
     if (e.leg instanceof WebRtcLeg) await e.leg.applyAnswer(sdp);
     e.negotiated = { local: e.sentOffer, remote: parsed.media };
+    e.answeredBy = 'remote';
+    e.answerFor = e.sentFor;
     if (e.leg instanceof RtpLeg) e.sdes.fromAnswer(e.leg, parsed);
     for (const kind of KINDS) {
       // The answer picks among what we offered: the leg reports (and times jitter with) the chosen codec.
@@ -286,15 +314,22 @@ export class InProcessMediaPlane implements MediaPlane {
     if (offer === undefined) throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no offer to answer`);
     if (e.server.endpoint !== undefined) return this.#answerAsEndpoint(e, offer);
     const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
-    const answered = partner?.negotiated.remote;
-    if (answered === undefined || partner === undefined) {
+    const { local, remote } = partner?.negotiated ?? {};
+    if (partner === undefined || local === undefined || remote === undefined) {
       throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] the connected leg has no answer yet`);
     }
-    const derived = deriveAnswer(offer.sdp, { ...offer.sdp, media: answered }, e.type === 'webrtc' ? 'webrtc' : 'rtp');
+    const profile = e.type === 'webrtc' ? 'webrtc' : 'rtp';
+    // The partner answered an offer derived from this very offer: its answer gives ours. Any other offer is a
+    // re-offer answered without asking the partner's peer again: only from what that peer agreed to.
+    const derived =
+      partner.answerFor === offer
+        ? deriveAnswer(offer.sdp, { ...offer.sdp, media: remote }, profile)
+        : deriveReanswer(offer.sdp, agreedMedia(local, remote, partner.answeredBy ?? 'remote'), profile);
     if (!derived.ok)
       throw negotiationError(derived.error.code, derived.error.reason, derived.error.sipStatus, derived.error);
     const text = await this.#write(e, derived.value, 'answer', offer.text, offer.sdp);
     e.negotiated = { local: derived.value, remote: offer.sdp.media };
+    e.answeredBy = 'local';
     e.pendingOffer = undefined;
     partner.pendingOffer = undefined;
     this.#applyRemote(e, offer.sdp);
@@ -302,10 +337,29 @@ export class InProcessMediaPlane implements MediaPlane {
     return text;
   }
 
+  async rollback(legId: LegId): Promise<void> {
+    const e = this.#entry(legId);
+    e.pendingOffer = undefined;
+    const offered = e.sentOffer;
+    const { local, remote } = e.negotiated;
+    e.sentOffer = local === undefined ? undefined : e.answeredBy === 'remote' ? local : undefined;
+    e.sentFor = undefined;
+    if (offered === undefined || offered === local || local === undefined || remote === undefined) return;
+    // Writing an offer gave the leg its payload types (what it accepts): back to the last negotiated ones.
+    if (e.leg instanceof WebRtcLeg && e.webRtcStarted) e.leg.reoffer(local);
+    for (const kind of KINDS) {
+      const mine = codecsOf(local, kind);
+      const chosen =
+        e.answeredBy === 'remote' ? mine.filter((c) => codecsOf(remote, kind).some((r) => sameOrEvent(c, r))) : mine;
+      if (chosen.length > 0) e.leg.setCodecs(kind, chosen);
+    }
+  }
+
   async #answerAsEndpoint(e: LegEntry, offer: { text: string; sdp: SessionDescription }): Promise<string> {
     const media = e.server.answer(offer.sdp.media);
     const text = await this.#write(e, media, 'answer', offer.text, offer.sdp);
     e.negotiated = { local: media, remote: offer.sdp.media };
+    e.answeredBy = 'local';
     e.pendingOffer = undefined;
     this.#applyRemote(e, offer.sdp);
     e.server.attach(e.negotiated);
@@ -419,6 +473,7 @@ export class InProcessMediaPlane implements MediaPlane {
     });
     const text = await this.#write(e, media, 'offer');
     e.sentOffer = media;
+    e.sentFor = undefined;
     return text;
   }
 

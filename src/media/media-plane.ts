@@ -70,8 +70,19 @@ export interface MediaPlane {
   createOffer(legId: LegId): Promise<string>;
   /** The remote answer to the offer we sent on a leg (provisional answers allowed, then the final one). */
   applyAnswer(legId: LegId, sdp: string): Promise<void>;
-  /** The answer to send on a leg for its pending remote offer, derived from the partner's answer. */
+  /**
+   * The answer to send on a leg for its pending remote offer, derived from the partner's answer. A re-offer
+   * answered without a new exchange on the partner (hold, a new address) may only use what the partner's
+   * peer agreed to: one that drops the codec that peer sends, or adds a stream, rejects with
+   * MEDIA_RENEGOTIATION_NEEDED (sipStatus 488); then createOffer(partner), its answer, and createAnswer again.
+   */
   createAnswer(legId: LegId): Promise<string>;
+  /**
+   * Gives up an offer/answer in progress on a leg (JSEP's rollback): a remote offer not answered is
+   * dropped, and after an offer sent that will not be answered, the leg takes again what was last
+   * negotiated (a WebRTC leg accepts the payload types of its last answer again). Resolves at once otherwise.
+   */
+  rollback(legId: LegId): Promise<void>;
   /**
    * A re-offer on one leg decided by Parley itself (hold or resume toward that side only): the codecs in
    * use, the given direction. Returns the offer; the answer comes back with applyAnswer.

@@ -11,7 +11,9 @@ export type SdpErrorCode =
   | 'SDP_MISSING_FINGERPRINT'
   | 'SDP_MISSING_CONNECTION'
   | 'SDP_BAD_CONNECTION_ADDRESS'
-  | 'SDP_ANSWER_MISMATCH';
+  | 'SDP_ANSWER_MISMATCH'
+  /** A re-offer cannot be answered from what the other leg negotiated: that leg must be asked again. */
+  | 'SDP_RENEGOTIATION_NEEDED';
 
 export class SdpError extends Error {
   readonly code: SdpErrorCode;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Codec } from './codec.js';
 import { writeRtpAvpDescription, writeWebRtcDescription } from './description-writer.js';
-import { deriveAnswer, deriveOffer } from './gateway-negotiation.js';
+import { agreedMedia, deriveAnswer, deriveOffer, deriveReanswer } from './gateway-negotiation.js';
 import { buildPayloadTypeMap } from './payload-type-map.js';
 import { parseSessionDescription, type SessionDescription } from './session-description.js';
 import { fixture } from './test-fixtures.js';
@@ -284,5 +284,93 @@ describe('hold and re-offers', () => {
     assert.deepEqual(second.media[0]?.ice, first.media[0]?.ice);
     assert.deepEqual(second.media[0]?.dtls, first.media[0]?.dtls);
     assert.equal(second.media[0]?.mid, first.media[0]?.mid);
+  });
+});
+
+describe('re-offers answered without asking the other side (agreedMedia, deriveReanswer)', () => {
+  const device = (payloads: string, rtpmaps: string, extra = '') =>
+    parse(
+      'v=0\r\no=- 1 2 IN IP4 192.0.2.10\r\ns=Asterisk\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n' +
+        `m=audio 17552 RTP/AVP ${payloads}\r\n${rtpmaps}a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n${extra}`,
+    );
+  // Chromium offered opus, G722, PCMU, PCMA...; the device answered PCMU: Chromium was answered PCMU only.
+  function browserCall() {
+    const browserOffer = fixture('chromium-offer-audio.sdp');
+    const answer = deriveAnswer(browserOffer, device('0 101', 'a=rtpmap:0 PCMU/8000\r\n'), 'webrtc');
+    assert.ok(answer.ok);
+    return agreedMedia(answer.value, browserOffer.media, 'local');
+  }
+
+  test("the browser's agreed codecs are those of our answer (PCMU), not all it offered, in its own payload types", () => {
+    const agreed = browserCall();
+    assert.deepEqual(
+      agreed[0]?.codecs.map((c) => `${c.payloadType} ${c.name}/${c.clockRate}`),
+      ['0 PCMU/8000', '126 telephone-event/8000'],
+    );
+    assert.equal(agreed[0]?.mid, '0', "the browser's own description (mid, direction) is kept");
+  });
+
+  test('a device G.722-only re-offer (a codec change) needs the browser asked again: SDP_RENEGOTIATION_NEEDED, 488', () => {
+    const reoffer = device('9 101', 'a=rtpmap:9 G722/8000\r\n');
+    // Before the guard this was answered G722, the browser's original offer having listed it.
+    const r = deriveReanswer(reoffer, browserCall(), 'rtp');
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'SDP_RENEGOTIATION_NEEDED');
+    assert.equal(r.error.sipStatus, 488);
+    assert.match(r.error.reason, /drops PCMU\/8000/);
+    assert.match(r.error.reason, /G722\/8000/);
+  });
+
+  test('a re-offer that keeps PCMU among others (Asterisk: PCMU PCMA G722 GSM) is answered PCMU only', () => {
+    const r = deriveReanswer(fixture('asterisk-offer-audio.sdp'), browserCall(), 'rtp');
+    assert.ok(r.ok);
+    assert.deepEqual(
+      r.value[0]?.codecs.map((c) => `${c.payloadType} ${c.name}`),
+      ['0 PCMU', '101 telephone-event'],
+    );
+  });
+
+  test("Asterisk's hold re-offer (PCMU, sendonly) is answered locally, recvonly", () => {
+    const r = deriveReanswer(fixture('asterisk-reoffer-hold.sdp'), browserCall(), 'rtp');
+    assert.ok(r.ok);
+    assert.equal(r.value[0]?.direction, 'recvonly');
+    assert.deepEqual(
+      r.value[0]?.codecs.map((c) => c.name),
+      ['PCMU', 'telephone-event'],
+    );
+  });
+
+  test('PCMA offered first but PCMU kept: PCMU (what the browser sends) is answered first', () => {
+    const reoffer = device('8 0 101', 'a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n');
+    const r = deriveReanswer(reoffer, browserCall(), 'rtp');
+    assert.ok(r.ok);
+    assert.deepEqual(
+      r.value[0]?.codecs.map((c) => c.name),
+      ['PCMU', 'telephone-event'],
+    );
+  });
+
+  test('a re-offer adding a video stream with a port needs renegotiation; one adding it rejected (port 0) does not', () => {
+    const video = (port: number) => `m=video ${port} RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=sendrecv\r\n`;
+    const added = deriveReanswer(device('0 101', 'a=rtpmap:0 PCMU/8000\r\n', video(17554)), browserCall(), 'rtp');
+    assert.ok(!added.ok);
+    assert.equal(added.error.code, 'SDP_RENEGOTIATION_NEEDED');
+    assert.match(added.error.reason, /adds a video stream/);
+    const rejected = deriveReanswer(device('0 101', 'a=rtpmap:0 PCMU/8000\r\n', video(0)), browserCall(), 'rtp');
+    assert.ok(rejected.ok);
+    assert.equal(rejected.value[1]?.port, 0);
+  });
+
+  test('a stream the browser rejected (Firefox ESR: H.264 video, m=video 0) is re-offered and answered rejected again', () => {
+    const deviceOffer = fixture('asterisk-offer-audio-video-h264.sdp');
+    const offer = deriveOffer(deviceOffer, 'webrtc');
+    assert.ok(offer.ok);
+    const browserAnswer = fixture('firefox-answer-video-rejected.sdp');
+    const agreed = agreedMedia(offer.value, browserAnswer.media, 'remote');
+    assert.equal(agreed[1]?.port, 0);
+    const r = deriveReanswer(deviceOffer, agreed, 'rtp');
+    assert.ok(r.ok);
+    assert.equal(r.value[1]?.port, 0);
+    assert.ok((r.value[0]?.codecs.length ?? 0) > 0, 'audio goes on');
   });
 });

@@ -184,3 +184,76 @@ export function deriveAnswer(
   }
   return ok(out);
 }
+
+const matches = (a: Codec, b: Codec): boolean =>
+  isTelephoneEvent(a) ? isTelephoneEvent(b) && a.clockRate === b.clockRate : !isTelephoneEvent(b) && sameCodec(a, b);
+
+/**
+ * What a leg's peer agreed to in the last offer/answer on that leg, per m= line: the peer's own descriptions
+ * (its payload types, fmtp, direction) of the codecs in the ANSWER exchanged with it, in the answer's order.
+ * Its offer may have listed more (Chromium offers opus, G722, PCMU...), but only the answer's codecs are
+ * agreed (RFC 3264 §6.1), and the answer's first codec is the one it sends. `answeredBy` names who answered:
+ * 'local' (we answered its offer: `local` is our answer) or 'remote' (it answered ours: `remote` is its answer).
+ * A stream rejected on either side is port 0 without codecs.
+ */
+export function agreedMedia(
+  local: LocalMedia[],
+  remote: MediaDescription[],
+  answeredBy: 'local' | 'remote',
+): MediaDescription[] {
+  return remote.map((r, i): MediaDescription => {
+    const l = local[i];
+    // Our derived media leave port 0 for the leg to fill: ours is rejected when it has no codecs.
+    if (l === undefined || r.port === 0 || l.codecs.length === 0) return { ...r, port: 0, codecs: [] };
+    if (answeredBy === 'remote') return { ...r, codecs: r.codecs.filter((c) => l.codecs.some((x) => matches(c, x))) };
+    const used = new Set<Codec>();
+    const codecs = l.codecs.flatMap((x) => {
+      const c = r.codecs.find((y) => !used.has(y) && matches(x, y));
+      if (c === undefined) return [];
+      used.add(c);
+      return [c];
+    });
+    return { ...r, codecs };
+  });
+}
+
+/**
+ * The answer to a re-offer made without asking the other leg again (hold, a new address): from `agreed`,
+ * what the other leg's peer agreed to (agreedMedia). Only when that answer is something the other leg can do:
+ * each live stream of the re-offer keeps the codec the other leg's peer sends (the first agreed one; then any
+ * codec it answers with is one both peers agreed to), and adds no stream (a new m= line with a port). Otherwise
+ * SDP_RENEGOTIATION_NEEDED: the other leg must get a new offer (derived from this one) and its answer gives
+ * ours. A re-offer of a stream rejected on the other leg is answered rejected (port 0), as the first time.
+ */
+export function deriveReanswer(
+  reoffer: SessionDescription,
+  agreed: MediaDescription[],
+  target: Profile,
+): Result<LocalMedia[]> {
+  for (const [i, m] of reoffer.media.entries()) {
+    if (m.port === 0 || (m.kind !== 'audio' && m.kind !== 'video')) continue;
+    const a = agreed[i];
+    if (a === undefined) {
+      return err(
+        new SdpError(
+          'SDP_RENEGOTIATION_NEEDED',
+          `The re-offer adds a ${m.kind} stream (m= line ${i + 1}) that the other side has not negotiated.`,
+        ),
+      );
+    }
+    const inUse = a.port === 0 ? undefined : a.codecs.find((c) => !isTelephoneEvent(c));
+    if (inUse === undefined) continue;
+    const offered = m.codecs.filter((c) => !isTelephoneEvent(c));
+    if (!offered.some((c) => sameCodec(c, inUse))) {
+      const common = offered.filter((c) => a.codecs.some((x) => matches(c, x)));
+      return err(
+        new SdpError(
+          'SDP_RENEGOTIATION_NEEDED',
+          `The ${m.kind} re-offer (${describeCodecs(offered)}) drops ${describeCodecs([inUse])}, which the other side sends; ` +
+            `of its codecs the other side agreed to ${describeCodecs(common)}.`,
+        ),
+      );
+    }
+  }
+  return deriveAnswer(reoffer, { ...reoffer, media: agreed }, target);
+}

@@ -11,6 +11,7 @@ export const PLANE_METHODS = [
   'createOffer',
   'applyAnswer',
   'createAnswer',
+  'rollback',
   'update',
   'sendDtmf',
   'play',

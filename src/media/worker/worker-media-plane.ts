@@ -101,6 +101,9 @@ export class WorkerMediaPlane implements MediaPlane {
   createAnswer(legId: LegId): Promise<string> {
     return this.#call('createAnswer', legId);
   }
+  rollback(legId: LegId): Promise<void> {
+    return this.#call('rollback', legId);
+  }
   update(legId: LegId, request: { direction: Direction }): Promise<string> {
     return this.#call('update', legId, request);
   }
