@@ -1,23 +1,24 @@
-// npm run bench:media — N concurrent passthrough audio bridges through Parley's media plane:
-// WebRTC leg (ICE-lite, DTLS-SRTP) ⇄ bridge ⇄ RTP leg (plain RTP), PCMU, 50 packets a second each way
-// per call. The far ends run in a child process (load-generator.ts). Measured in this process only:
-// CPU time (process.cpuUsage) over the steady window, per call-second and per relayed packet;
-// resident memory per call. Latency is one-way generator → plane → generator (it includes the
-// generator's SRTP work and both event loops); loss is what did not come back.
-//   node --import tsx bench/media/bridge.bench.ts [N ...]   (default 10 100 300)
+// npm run bench:media — N concurrent passthrough audio bridges, Parley's media plane and a peer relay
+// (rtpengine in user space) measured in the same run under the same load: per call a werift client
+// (ICE, DTLS-SRTP, PCMU, 50 packets a second) ⇄ relay ⇄ a plain-RTP device socket (50 packets a second
+// the other way). The far ends run in a child process (load-generator.ts). Measured for the relay's
+// process only: CPU time over the steady window (Parley: process.cpuUsage of this process; rtpengine:
+// /proc/<pid>/stat, all threads), per call-second and per relayed packet; resident memory per call.
+// Latency is one-way generator → relay → generator (it includes the generator's SRTP work and its event
+// loop); loss is what did not come back. See bench/README.md.
+//   node --import tsx bench/media/bridge.bench.ts [--peer=rtpengine|none] [N ...]   (default 10 100 300;
+//   the peer defaults to rtpengine when /usr/bin/rtpengine exists; BENCH_PEER does the same)
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { InProcessMediaPlane } from '../../src/media/in-process-media-plane.js';
 import type { GeneratorReply, GeneratorRequest } from './load-generator.js';
+import { startParleyRelay } from './parley-relay.js';
+import type { Relay } from './relay.js';
+import { rtpengineAvailable, startRtpEngineRelay } from './rtpengine-relay.js';
 
 const WARMUP_MS = 2000;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const SETUP_BATCH = 10;
-
-function deviceAnswer(port: number): string {
-  return `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=device\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n`;
-}
 
 /** BENCH_PROFILE_PLANE=dir: a CPU profile of this process over the steady window only (not setup). */
 async function startProfiler(): Promise<(file: string) => Promise<void>> {
@@ -80,83 +81,41 @@ class Generator {
   }
 }
 
-async function bench(n: number) {
-  const dropped = new Map<string, number>();
-  const plane = new InProcessMediaPlane({
-    rtpAddress: '127.0.0.1',
-    rtpPortMin: 40000,
-    rtpPortMax: 40000 + 4 * n + 100,
-    onDropped: (legId, reason) => {
-      const key = `${legId.split('-')[0]}: ${reason.replace(/[0-9.:]+\)?/g, '')}`;
-      if (process.env.BENCH_DEBUG && !dropped.has(key)) console.error(`first drop: ${legId} ${reason}`);
-      dropped.set(key, (dropped.get(key) ?? 0) + 1);
-    },
-  });
+async function bench(n: number, relay: Relay) {
   const generator = new Generator();
-  const legs: string[] = [];
-  const rssBefore = process.memoryUsage().rss;
+  const rssBefore = await relay.rssBytes();
   try {
     const setupOne = async (index: number) => {
-      const webrtc = await plane.createWebRtcLeg({ iceLite: true });
-      const rtp = await plane.createRtpLeg();
-      legs.push(webrtc, rtp);
-      await plane.connect(webrtc, rtp);
       const offer = await generator.request({ type: 'create', index }, `offer:${index}`);
-      if (offer.type !== 'offer') throw new Error(`call ${index}: no offer`);
-      await plane.applyOffer(webrtc, offer.sdp);
-      const sipOffer = await plane.createOffer(rtp);
-      const rtpPort = Number(/m=audio (\d+)/.exec(sipOffer)?.[1]);
-      await plane.applyAnswer(rtp, deviceAnswer(offer.devicePort));
-      const answer = await plane.createAnswer(webrtc);
+      if (offer.type !== 'offer') throw new Error(`${relay.name} call ${index}: no offer`);
+      const { answer, rtpPort } = await relay.setupCall(index, offer.sdp, offer.devicePort);
       const ready = await generator.request({ type: 'answer', index, sdp: answer, rtpPort }, `ready:${index}`);
-      if (ready.type !== 'ready') throw new Error(`call ${index}: not connected`);
+      if (ready.type !== 'ready') throw new Error(`${relay.name} call ${index}: not connected`);
     };
     const setupStart = performance.now();
     for (let i = 0; i < n; i += SETUP_BATCH) {
       await Promise.all(Array.from({ length: Math.min(SETUP_BATCH, n - i) }, (_, k) => setupOne(i + k)));
     }
     const setupMs = performance.now() - setupStart;
-    const rssAfterSetup = process.memoryUsage().rss;
+    const rssAfterSetup = await relay.rssBytes();
 
-    const relayed = async () => {
-      let total = 0;
-      for (const id of legs) for (const s of (await plane.getStats(id)).streams) total += s.packetsSent;
-      return total;
-    };
-    const totals = async () => {
-      const t = { webrtcIn: 0, webrtcOut: 0, rtpIn: 0, rtpOut: 0, invalid: 0, unexpected: 0 };
-      for (const id of legs) {
-        for (const s of (await plane.getStats(id)).streams) {
-          const side = id.startsWith('webrtc') ? 'webrtc' : 'rtp';
-          t[`${side}In`] += s.packetsReceived;
-          t[`${side}Out`] += s.packetsSent;
-          t.invalid += s.invalidPackets;
-          t.unexpected += s.unexpectedSourcePackets;
-        }
-      }
-      return t;
-    };
     // The window: the generator warms up, then measures DURATION_MS; we sample CPU over the same span.
     const runDone = generator.request({ type: 'run', durationMs: DURATION_MS, warmupMs: WARMUP_MS }, 'result');
     await new Promise((r) => setTimeout(r, WARMUP_MS));
-    const profiler = process.env.BENCH_PROFILE_PLANE ? await startProfiler() : undefined;
-    const cpu0 = process.cpuUsage();
-    const relayed0 = await relayed();
+    const profiler = process.env.BENCH_PROFILE_PLANE && relay.name === 'parley' ? await startProfiler() : undefined;
+    const cpu0 = await relay.cpu();
+    const relayed0 = await relay.relayedPackets();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, DURATION_MS));
-    const cpu = process.cpuUsage(cpu0);
+    const cpu1 = await relay.cpu();
+    const cpu = { user: cpu1.user - cpu0.user, system: cpu1.system - cpu0.system };
     await profiler?.(`${process.env.BENCH_PROFILE_PLANE}/plane-${n}.cpuprofile`);
     const windowMs = performance.now() - t0;
-    const relayedPackets = (await relayed()) - relayed0;
+    const relayedPackets = (await relay.relayedPackets()) - relayed0;
     const result = await runDone;
     if (result.type !== 'result') throw new Error('no result');
     if (process.env.BENCH_DEBUG) {
-      console.error({
-        totals: await totals(),
-        dropped: Object.fromEntries(dropped),
-        sent: result.sent,
-        received: result.received,
-      });
+      console.error({ relay: relay.name, debug: await relay.debug(), sent: result.sent, received: result.received });
     }
     const cpuUs = cpu.user + cpu.system;
     const lat = [...result.latencyMs.srtpToRtp, ...result.latencyMs.rtpToSrtp].sort((a, b) => a - b);
@@ -164,6 +123,8 @@ async function bench(n: number) {
     const received = result.received.fromPlaneSrtp + result.received.fromPlaneRtp;
     return {
       calls: n,
+      relay: relay.name,
+      srtp: (await relay.srtpProfile()) ?? '?',
       setupSec: +(setupMs / 1000).toFixed(1),
       cpuPercentOfCore: +((cpuUs / 1000 / windowMs) * 100).toFixed(1),
       cpuMsPerCallSecond: +(cpuUs / 1000 / (n * (windowMs / 1000))).toFixed(3),
@@ -179,18 +140,30 @@ async function bench(n: number) {
     };
   } finally {
     await generator.close();
-    await plane.close();
+    await relay.close();
   }
 }
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((x) => x > 0);
+const args = process.argv.slice(2);
+const peerArg = args.find((a) => a.startsWith('--peer='))?.slice('--peer='.length) ?? process.env.BENCH_PEER;
+const peer = peerArg ?? (rtpengineAvailable() ? 'rtpengine' : 'none');
+if (peer !== 'rtpengine' && peer !== 'none') throw new Error(`--peer=${peer}: rtpengine or none`);
+const sizes = args.map(Number).filter((x) => x > 0);
 const results = [];
+const verdicts: string[] = [];
 for (const n of sizes.length > 0 ? sizes : [10, 100, 300]) {
-  const r = await bench(n);
-  console.log(JSON.stringify(r));
-  results.push(r);
+  const parley = await bench(n, startParleyRelay(n));
+  console.log(JSON.stringify(parley));
+  results.push(parley);
+  if (peer === 'rtpengine') {
+    const other = await bench(n, await startRtpEngineRelay(n));
+    console.log(JSON.stringify(other));
+    results.push(other);
+    const [a, b] = [parley.usPerRelayedPacket, other.usPerRelayedPacket];
+    verdicts.push(
+      `N=${n}: CPU per relayed packet parley ${a} µs, rtpengine ${b} µs: ${a < b ? 'parley' : a > b ? 'rtpengine' : 'neither'} is lower (parley/rtpengine ${(a / b).toFixed(2)})`,
+    );
+  }
 }
 console.table(results);
+for (const v of verdicts) console.log(v);

@@ -1,7 +1,9 @@
 // The harness of real peers for Parley's tests: Kamailio (+ rtpengine), baresip, sipp, browsers,
 // tones. Every peer runs on 127.0.0.1 with ports chosen per run and logs into the test's artifacts.
+
 export { ARTIFACTS_ROOT, Artifacts, type Cleanup, type TestLike, withArtifacts } from './artifacts.js';
 export { Baresip, type BaresipEvent, BaresipEvents, type BaresipOptions, type Registrar } from './baresip.js';
+export { type BdecodeResult, type BencodeValue, bdecode, bencode } from './bencode.js';
 export {
   type BrowserKind,
   type BrowserSession,
@@ -17,6 +19,7 @@ export { detectToneInPage, type InPageToneOptions, type InPageToneResult } from 
 export { framesDecodedInPage, type InPageVideoResult } from './in-page-video.js';
 export { type Kamailio, type StartKamailioOptions, startKamailio } from './kamailio.js';
 export { KAMAILIO_DOMAIN, kamailioConfig, type SipUser } from './kamailio-config.js';
+export { NgClient, type NgDict } from './ng-client.js';
 export { type PageRoute, type PageServer, startPageServer } from './page-server.js';
 export { PeerProcess } from './peer-process.js';
 export { freeSipPort, freeTcpPort, freeUdpPort, freeUdpRange, LOOPBACK, type PortRange } from './ports.js';
