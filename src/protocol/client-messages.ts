@@ -56,6 +56,20 @@ export const CallIceMessage = Type.Object(
   { ...callMessage('call.ice'), candidate: Type.Union([IceCandidate, Type.Null()]) },
   strict,
 );
+/**
+ * The page's reply to the server's `call.sdp` offer (a re-offer from the SIP side that the browser must
+ * agree to, such as a codec change): its answer (`sdp`), or `rejected` with a `reason` when the browser could
+ * not apply the offer. The server checks that an answer has its `sdp`.
+ */
+export const ClientCallSdpMessage = Type.Object(
+  {
+    ...callMessage('call.sdp'),
+    sdpType: Type.Union([Type.Literal('answer'), Type.Literal('rejected')]),
+    sdp: Type.Optional(Sdp),
+    reason: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  strict,
+);
 export const CallHangupMessage = Type.Object(
   {
     ...callMessage('call.hangup'),
@@ -103,6 +117,7 @@ export const CLIENT_MESSAGES = {
   'call.start': CallStartMessage,
   'call.answer': CallAnswerMessage,
   'call.ice': CallIceMessage,
+  'call.sdp': ClientCallSdpMessage,
   'call.hangup': CallHangupMessage,
   'call.hold': CallHoldMessage,
   'call.unhold': CallUnholdMessage,

@@ -45,6 +45,16 @@ const CLIENT_CASES: Record<ClientMessageType, { valid: object; invalid: [object,
     valid: { type: 'call.answer', callId: 'c-1', sdp },
     invalid: [[{ type: 'call.answer', callId: 'c-1', sdp: '' }, 'sdp']],
   },
+  'call.sdp': {
+    valid: { type: 'call.sdp', id: 'a1', callId: 'c-1', sdpType: 'answer', sdp },
+    invalid: [
+      [{ type: 'call.sdp', callId: 'c-1', sdpType: 'offer', sdp }, 'sdpType'],
+      [{ type: 'call.sdp', callId: 'c-1', sdpType: 'answer', sdp: '' }, 'sdp'],
+      [{ type: 'call.sdp', sdpType: 'answer', sdp }, 'callId'],
+      [{ type: 'call.sdp', callId: 'c-1', sdpType: 'rejected', reason: 'x'.repeat(257) }, 'reason'],
+      [{ type: 'call.sdp', callId: 'c-1', sdpType: 'answer', sdp, sdpMid: '0' }, 'sdpMid'],
+    ],
+  },
   'call.ice': {
     valid: { type: 'call.ice', callId: 'c-1', candidate: cand },
     invalid: [

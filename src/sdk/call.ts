@@ -260,7 +260,7 @@ export class Call {
       case 'call.sdp':
         if (m.sdpType === 'answer' && pc) {
           this.#run('applying the answer', () => pc.setRemoteDescription({ type: 'answer', sdp: m.sdp }));
-        }
+        } else if (m.sdpType === 'offer') this.#answerReoffer(m.sdp);
         return;
       case 'call.ice':
         if (!pc?.remoteDescription) this.#queuedCandidates.push(m.candidate);
@@ -283,6 +283,33 @@ export class Call {
       default:
         return;
     }
+  }
+
+  /**
+   * A re-offer from the server (the SIP side changed codec, e.g. after a transfer): same ICE and DTLS, so
+   * no restart. The answer goes back as `call.sdp`; a browser that cannot apply it says so and the call
+   * goes on as before (the server refuses the SIP re-offer).
+   */
+  #answerReoffer(sdp: string): void {
+    const pc = this.#pc;
+    const reply = (m: { sdpType: 'answer'; sdp: string } | { sdpType: 'rejected'; reason: string }) =>
+      this.#host.signalling?.send({ type: 'call.sdp', callId: this.#id, ...m });
+    if (!pc || this.#ended()) {
+      reply({ sdpType: 'rejected', reason: `the call is ${this.#status}` });
+      return;
+    }
+    (async () => {
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      reply({ sdpType: 'answer', sdp: pc.localDescription?.sdp ?? '' });
+    })().catch(async (e: unknown) => {
+      console.warn(`parley: call ${this.#id}: the server's re-offer cannot be applied`, e);
+      // Back to the last stable description, so the call goes on with what it had (JSEP rollback).
+      if (pc.signalingState === 'have-remote-offer') {
+        await pc.setLocalDescription({ type: 'rollback' }).catch((r: unknown) => console.warn('parley: rollback', r));
+      }
+      reply({ sdpType: 'rejected', reason: String((e as Error)?.message ?? e).slice(0, 256) });
+    });
   }
 
   /** @internal The session ended: the call ends with it. */

@@ -235,7 +235,7 @@ export interface MediaSession {
   offerToWebRtc?(): Promise<string>;
   /** The browser's answer to it in; the offer for the SIP side's 2xx out (its answer, in the ACK, goes to `applyRtpAnswer`). */
   offerFromWebRtcAnswer?(sdp: string): Promise<string>;
-  // Renegotiation of the RTP leg only; the browser's leg is never renegotiated (no glare, no ICE restart).
+  // Renegotiation of the RTP leg only, answered from what the browser agreed to (no browser round trip).
   /**
    * An offer for the RTP leg: hold (`sendonly`, RFC 3264 §8.4), unhold (`sendrecv`); with `newPeer`, for a
    * new dialog that replaces the current one (we followed a REFER).
@@ -243,8 +243,20 @@ export interface MediaSession {
   createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string>;
   /** The answer to `createRtpOffer`. */
   applyRtpAnswer(sdp: string): Promise<void>;
-  /** A re-offer from the SIP side (re-INVITE) in; our answer, and the direction the peer asked for, out. */
+  /**
+   * A re-offer from the SIP side (re-INVITE) in; our answer, and the direction the peer asked for, out.
+   * Rejects with code MEDIA_RENEGOTIATION_NEEDED when only the browser can agree to it (it drops the codec
+   * the browser sends, or adds a stream): then `reofferToWebRtc`.
+   */
   reofferFromRtp(sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }>;
+  // A SIP re-offer the browser must agree to (a codec change): re-offered to the browser on the same ICE and
+  // DTLS transport (no ICE restart). Optional: a port without them answers such re-offers 488.
+  /** The SIP side's re-offer in; the offer for the browser out. */
+  reofferToWebRtc?(sdp: string): Promise<string>;
+  /** The browser's answer in; our answer to the SIP re-offer, and the direction the peer asked for, out. */
+  answerReofferFromWebRtc?(sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }>;
+  /** The browser refused or never answered: both legs go back to what they had negotiated. */
+  abandonReoffer?(): Promise<void>;
   /** A trickled candidate of the browser (RFC 8838); `null` for end-of-candidates. Never waits for more. */
   addWebRtcCandidate(candidate: IceCandidate | null): Promise<void>;
   /** RFC 4733 events on the RTP leg, one digit after the other. */

@@ -89,7 +89,7 @@ export class Call {
     this.hasAudio = init.hasAudio;
     this.hasVideo = init.hasVideo;
     this.transfers = new CallTransfers(this, ctx);
-    this.controls = new CallControls(this);
+    this.controls = new CallControls(this, (m) => ctx.send(m));
     this.#media = new CallMedia(init.id, ctx.log, ctx.mediaLimit);
   }
 
@@ -304,6 +304,7 @@ export class Call {
     this.#ctx.onStatus(this, status);
     if (isFinal(status)) {
       this.transfers.abandon();
+      this.controls.abandon();
       void this.#media.close();
     }
   }

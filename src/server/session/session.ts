@@ -150,6 +150,9 @@ export class Session {
         return this.#call(m.callId)?.answer(m.sdp);
       case 'call.ice':
         return this.#call(m.callId)?.addCandidate(m.candidate);
+      case 'call.sdp':
+        // The page's answer to a re-offer from the SIP side (call-controls.ts).
+        return this.#call(m.callId)?.controls.onBrowserSdp(m);
       case 'call.hangup':
         if (this.#gating.has(m.callId)) return void this.#gating.set(m.callId, true);
         return this.#call(m.callId)?.hangup(m.sipStatus);

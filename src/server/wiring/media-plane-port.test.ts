@@ -116,3 +116,69 @@ describe('MediaPlanePort with PARLEY_SIP_MEDIA_ENCRYPTION=sdes', () => {
     );
   });
 });
+
+describe('MediaPlanePort: a SIP re-offer the browser must agree to (codec change)', () => {
+  const plane = new InProcessMediaPlane({ rtpAddress: '127.0.0.1', rtpPortMin: 36820, rtpPortMax: 36829 });
+  after(() => plane.close());
+  const handlers = { onWebRtcCandidate: () => {}, onStateChange: () => {}, onDtmf: () => {} };
+  const port = new MediaPlanePort(plane, pino({ enabled: false }));
+  const device = (version: number, pt: number, name: string) =>
+    [
+      'v=0',
+      `o=- 7 ${version} IN IP4 127.0.0.1`,
+      's=-',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio 40000 RTP/AVP ${pt} 101`,
+      `a=rtpmap:${pt} ${name}/8000`,
+      'a=rtpmap:101 telephone-event/8000',
+      'a=sendrecv',
+      '',
+    ].join('\r\n');
+  /** Chromium's answer to our re-offer, G722 only (its transport from the fixture). */
+  const browserG722Answer = fixtureText('chromium-offer-audio.sdp')
+    .replace('a=setup:actpass', 'a=setup:active')
+    .replace(/^m=audio (\d+) UDP\/TLS\/RTP\/SAVPF .*$/m, 'm=audio $1 UDP/TLS/RTP/SAVPF 9')
+    .replace(/^a=(rtpmap|fmtp|rtcp-fb):(?!9 ).*\r?\n/gm, '');
+
+  async function pcmuCall() {
+    const session = await port.createSession({ callId: 'c', outgoing: true }, handlers);
+    await session.offerFromWebRtc(fixtureText('chromium-offer-audio.sdp'));
+    assert.match(await session.answerFromRtp(device(1, 0, 'PCMU')), /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 0 126\r$/m);
+    return session;
+  }
+
+  test('refused locally, re-offered to the browser on the same transport, answered from its answer', async () => {
+    const session = await pcmuCall();
+    try {
+      await assert.rejects(session.reofferFromRtp(device(2, 9, 'G722')), { code: 'MEDIA_RENEGOTIATION_NEEDED' });
+      const toBrowser = await session.reofferToWebRtc?.(device(2, 9, 'G722'));
+      assert.match(toBrowser ?? '', /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 9 101\r$/m);
+      const r = await session.answerReofferFromWebRtc?.(browserG722Answer.replace('a=sendrecv', 'a=recvonly'));
+      assert.match(r?.sdp ?? '', /^m=audio \d+ RTP\/AVP 9 101\r$/m);
+      assert.equal(r?.remoteDirection, 'sendrecv');
+      assert.match(
+        r?.sdp ?? '',
+        /^a=recvonly\r$/m,
+        'a browser that only receives: the device only sends (RFC 3264 §6.1)',
+      );
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('abandoned: the next re-offer keeping PCMU is answered locally again', async () => {
+    const session = await pcmuCall();
+    try {
+      await session.reofferToWebRtc?.(device(2, 9, 'G722'));
+      await session.abandonReoffer?.();
+      await assert.rejects(session.answerReofferFromWebRtc?.(browserG722Answer) ?? Promise.resolve(), {
+        code: 'MEDIA_BAD_STATE',
+      });
+      const local = await session.reofferFromRtp(device(3, 0, 'PCMU'));
+      assert.match(local.sdp, /^m=audio \d+ RTP\/AVP 0 101\r$/m);
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -124,6 +124,8 @@ class PlaneMediaSession implements MediaSession {
   #rtpOffer: string | undefined;
   /** The answer the browser got: a later SIP answer (the 2xx after a 183) updates only the RTP leg. */
   #browserAnswer: string | undefined;
+  /** A SIP re-offer waiting for the browser's answer (reofferToWebRtc). */
+  #reoffer: string | undefined;
   #candidates = 0;
   #closing: Promise<void> | undefined;
 
@@ -194,9 +196,42 @@ class PlaneMediaSession implements MediaSession {
   }
 
   async reofferFromRtp(sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }> {
-    // Answered from what the browser's leg negotiated: the browser itself is not asked again.
+    // Answered from what the browser agreed to, without asking it again; the plane rejects with
+    // MEDIA_RENEGOTIATION_NEEDED when the browser must be asked (reofferToWebRtc), and the offer is dropped.
     await this.#plane.applyOffer(this.#legs.rtp, sdp);
-    return { sdp: await this.#plane.createAnswer(this.#legs.rtp), remoteDirection: offeredDirection(sdp) };
+    try {
+      return { sdp: await this.#plane.createAnswer(this.#legs.rtp), remoteDirection: offeredDirection(sdp) };
+    } catch (e) {
+      await this.#plane.rollback(this.#legs.rtp);
+      throw e;
+    }
+  }
+
+  async reofferToWebRtc(sdp: string): Promise<string> {
+    await this.#plane.applyOffer(this.#legs.rtp, sdp);
+    this.#reoffer = sdp;
+    try {
+      return await this.#plane.createOffer(this.#legs.webrtc);
+    } catch (e) {
+      await this.abandonReoffer();
+      throw e;
+    }
+  }
+
+  async answerReofferFromWebRtc(sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }> {
+    const reoffer = this.#reoffer;
+    if (reoffer === undefined)
+      throw Object.assign(new Error('no SIP re-offer is waiting for the browser'), { code: 'MEDIA_BAD_STATE' });
+    await this.#plane.applyAnswer(this.#legs.webrtc, sdp);
+    const answer = await this.#plane.createAnswer(this.#legs.rtp);
+    this.#reoffer = undefined;
+    return { sdp: answer, remoteDirection: offeredDirection(reoffer) };
+  }
+
+  async abandonReoffer(): Promise<void> {
+    this.#reoffer = undefined;
+    await this.#plane.rollback(this.#legs.webrtc);
+    await this.#plane.rollback(this.#legs.rtp);
   }
 
   async addWebRtcCandidate(candidate: IceCandidate | null): Promise<void> {
