@@ -173,3 +173,117 @@ Content-Length: 0
   </send>
 </scenario>
 `;
+
+/**
+ * A UAS for a codec change in mid-call (what a PBX does after a transfer): answers the INVITE with PCMU (and
+ * telephone-event), then, once the caller sends an INFO (the test's trigger: DTMF by INFO), sends a re-INVITE
+ * in the dialog offering only PCMA; the 200 OK's SDP must answer PCMA (`check_it`: the scenario fails
+ * otherwise); ACK; then waits for the BYE. The caller's From/To/Contact are taken from its INVITE.
+ */
+export const REOFFER_PCMA_UAS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="answer PCMU, then re-INVITE offering PCMA only">
+  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="sip[!-=?-}]*" search_in="hdr" header="Contact: " assign_to="peer_contact"/>
+      <ereg regexp=".*" search_in="hdr" header="From: " assign_to="peer_from"/>
+      <ereg regexp=".*" search_in="hdr" header="To: " assign_to="own_to"/>
+    </action>
+  </recv>
+  <send retrans="500">
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+a=sendrecv
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="INFO"/>
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+  <send retrans="500">
+    <![CDATA[
+INVITE [$peer_contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$own_to];tag=[pid]SIPpTag01[call_number]
+To: [$peer_from]
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 1 2 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+a=sendrecv
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="200">
+    <action>
+      <ereg regexp="m=audio [0-9]+ RTP/AVP 8 101" search_in="body" check_it="true" assign_to="pcma_answer"/>
+      <log message="re-INVITE answered: [$pcma_answer]"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+ACK [$peer_contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$own_to];tag=[pid]SIPpTag01[call_number]
+To: [$peer_from]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+`;

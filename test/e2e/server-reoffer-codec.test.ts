@@ -1,0 +1,113 @@
+// A codec change from the SIP side in mid-call (issue 4: "re-offers from either side ... a codec change ...
+// without an ICE restart toward the browser"): Chromium calls a sipp UAS through Parley; sipp answers PCMU and
+// echoes RTP (-rtp_echo), then re-INVITEs offering PCMA only. The browser had agreed to PCMU only, so Parley
+// re-offers to the page (call.sdp) on the same ICE/DTLS transport and answers the re-INVITE from the page's
+// answer: sipp checks the 200 OK answers PCMA, the page's getStats shows PCMA both ways with packets flowing,
+// and the call is still ESTABLISHED; the browser's hangup sends BYE.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { freeUdpRange, launchBrowser, type PageLike, startSipp, withArtifacts } from '../harness/index.js';
+import { REOFFER_PCMA_UAS_SCENARIO } from '../harness/sipp-scenarios.js';
+import { ensureSdkBuilt, startServerProcess } from './server-support.js';
+
+const CALL = (target: string) => `(async () => {
+  const P = await import('/sdk/parley.mjs');
+  const session = P.createSession({ sipOptions: { login: '1001', domain: '127.0.0.1', registerRequired: false } });
+  await new Promise((resolve, reject) => {
+    session.on(P.SESSION_STATUS.ESTABLISHED, resolve);
+    session.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('FAILED ' + JSON.stringify(i))));
+  });
+  const call = session.createCall({ callee: '${target}', constraints: { audio: true, video: false } });
+  window.call = call;
+  window.statuses = [];
+  const done = new Promise((resolve) => {
+    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => { window.statuses.push(st); if (['ESTABLISHED', 'FAILED', 'BUSY', 'FINISH'].includes(st)) resolve(); });
+  });
+  call.call();
+  await done;
+  return window.statuses;
+})()`;
+
+interface AudioStats {
+  inbound?: { mimeType?: string; packets: number };
+  outbound?: { mimeType?: string; packets: number };
+  /** The local ICE candidate pair in use and the DTLS transport's fingerprint: unchanged when no ICE restart. */
+  pair?: string;
+}
+
+/**
+ * The audio codec each way from the page's getStats, read every 100 ms until both are `mimeType` and packets
+ * have flowed in that codec since `after` (packet counts of an earlier read), or 10 s have passed.
+ */
+function audioStatsInPage(page: PageLike, mimeType: string, after?: AudioStats) {
+  return page.evaluate<AudioStats>(`(async () => {
+  const deadline = performance.now() + 10000;
+  const after = ${JSON.stringify(after ?? {})};
+  for (;;) {
+    const stats = await window.call.getStats();
+    const read = (type) => {
+      let found;
+      stats.forEach((s) => {
+        if (s.type === type && s.kind === 'audio') {
+          const c = s.codecId ? stats.get(s.codecId) : undefined;
+          found = { mimeType: c?.mimeType, packets: s.packetsReceived ?? s.packetsSent ?? 0 };
+        }
+      });
+      return found;
+    };
+    let pair;
+    stats.forEach((s) => { if (s.type === 'transport') pair = s.selectedCandidatePairId + ' ' + s.localCertificateId; });
+    const inbound = read('inbound-rtp');
+    const outbound = read('outbound-rtp');
+    const ready = (r, before) => r && r.mimeType === '${mimeType}' && r.packets > (before?.packets ?? 0) + 10;
+    if ((ready(inbound, after.inbound) && ready(outbound, after.outbound)) || performance.now() > deadline)
+      return { inbound, outbound, pair };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})()`);
+}
+
+test(
+  'a PCMA-only re-INVITE on a PCMU call is agreed with the browser (call.sdp) and answered PCMA; audio flows in PCMA',
+  { timeout: 90_000 },
+  (t) =>
+    withArtifacts(t, async (artifacts) => {
+      ensureSdkBuilt();
+      const sipp = await startSipp(artifacts, {
+        scenario: REOFFER_PCMA_UAS_SCENARIO,
+        name: 'sipp-reoffer-pcma',
+        extraArgs: ['-rtp_echo'],
+        timeoutMs: 60_000,
+      });
+      artifacts.defer(() => sipp.stop());
+      const media = await freeUdpRange(100);
+      const server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
+      artifacts.defer(async () => {
+        assert.equal(await server.stop(), 0);
+      });
+      const browser = await launchBrowser(artifacts, 'chromium');
+      artifacts.defer(() => browser.close());
+      await browser.page.goto(server.url.href);
+      const statuses = await browser.page.evaluate<string[]>(CALL(`sip:reoffer@${sipp.address}`));
+      assert.deepEqual(statuses.at(-1), 'ESTABLISHED');
+
+      const before = await audioStatsInPage(browser.page, 'audio/PCMU');
+      assert.equal(before.outbound?.mimeType, 'audio/PCMU', `PCMU first: ${JSON.stringify(before)}`);
+      assert.equal(before.inbound?.mimeType, 'audio/PCMU', `sipp echoes PCMU: ${JSON.stringify(before)}`);
+
+      // DTMF by INFO is sipp's cue to send its re-INVITE offering PCMA only.
+      await browser.page.evaluate(`window.call.sendDTMF('5', 'INFO')`);
+      const after = await audioStatsInPage(browser.page, 'audio/PCMA', before);
+      assert.equal(after.outbound?.mimeType, 'audio/PCMA', `the browser sends PCMA: ${JSON.stringify(after)}`);
+      assert.equal(after.inbound?.mimeType, 'audio/PCMA', `and receives PCMA: ${JSON.stringify(after)}`);
+      assert.ok((after.inbound?.packets ?? 0) > (before.inbound?.packets ?? 0) + 10, JSON.stringify({ before, after }));
+      assert.equal(after.pair, before.pair, 'same ICE candidate pair and DTLS certificate: no ICE restart');
+      assert.equal(await browser.page.evaluate<string>('window.call.status()'), 'ESTABLISHED');
+      assert.ok(!(await browser.page.evaluate<string[]>('window.statuses')).includes('FAILED'));
+
+      await browser.page.evaluate('window.call.hangup()');
+      const result = await sipp.result;
+      assert.equal(result.exitCode, 0, `sipp's 200 OK check (PCMA answered) and BYE passed: ${result.errorsLog}`);
+      assert.equal(result.stats?.successful, 1);
+    }),
+);
