@@ -119,8 +119,9 @@ export class WebRtcLeg implements MediaLeg {
     return pc;
   }
 
-  #setMedia(media: LocalMedia[]): void {
-    this.#kindOfPt = new Array(128).fill(undefined);
+  /** `keep`: the payload types accepted so far stay accepted (a re-offer, until the browser answers). */
+  #setMedia(media: LocalMedia[], keep = false): void {
+    if (!keep) this.#kindOfPt = new Array(128).fill(undefined);
     for (const m of media) {
       if (m.kind !== 'audio' && m.kind !== 'video') continue;
       let s = this.#streams.get(m.kind);
@@ -297,13 +298,17 @@ export class WebRtcLeg implements MediaLeg {
    */
   reoffer(media: LocalMedia[]): string {
     this.#assertOpen();
-    this.#setMedia(media);
+    // The browser goes on sending what it negotiated until it has our offer and answers it: those
+    // packets still belong to their stream (the bridge drops what no longer has a route).
+    this.#setMedia(media, true);
     return this.#write(media);
   }
 
   /** Our answer to a browser re-offer (same transport). */
   reanswer(media: LocalMedia[]): string {
-    return this.reoffer(media);
+    this.#assertOpen();
+    this.#setMedia(media);
+    return this.#write(media);
   }
 
   #onRtp(buf: Buffer): void {
