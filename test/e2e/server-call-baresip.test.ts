@@ -3,7 +3,6 @@
 // both sides, DTMF of both types, a wrong password, a busy and a declining callee, blind transfer both ways,
 // call waiting, a call cancelled while ringing and a tab closed mid-call: each in Chromium and in Firefox ESR.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
   type Artifacts,
@@ -13,90 +12,26 @@ import {
   detectTone,
   detectToneInPage,
   framesDecodedInPage,
-  freeUdpRange,
   type Kamailio,
-  launchBrowser,
   type PageLike,
   REGISTER_SCENARIO,
-  startKamailio,
   startSipp,
   withArtifacts,
 } from '../harness/index.js';
-import { ensureSdkBuilt, startServerProcess } from './server-support.js';
+import { BARESIP_HZ, startBaresipCallRig } from './baresip-call-rig.js';
+import { type CallResult, callInPage, registerInPage } from './sdk-page-scripts.js';
 
 const BROWSER_HZ = 660;
-const BARESIP_HZ = 880;
 
 async function setUp(artifacts: Artifacts, kind: BrowserKind, bobAnswer: 'auto' | 'manual' = 'auto') {
-  ensureSdkBuilt();
-  const kamailio = await startKamailio(artifacts, {
-    users: [
-      { user: '1001', password: 'pw1001' },
-      { user: '1002', password: 'pw1002' },
-      { user: '1003', password: 'pw1003' },
-      { user: '1004', password: 'pw1004' },
-    ],
+  return startBaresipCallRig(artifacts, {
+    kind,
+    browserToneHz: BROWSER_HZ,
+    users: ['1001', '1002', '1003', '1004'],
+    bob: { answerMode: bobAnswer },
   });
-  artifacts.defer(() => kamailio.stop());
-  const bob = new Baresip(artifacts, {
-    user: '1002',
-    password: 'pw1002',
-    registrar: kamailio,
-    toneHz: BARESIP_HZ,
-    answerMode: bobAnswer,
-  });
-  artifacts.defer(() => bob.stop());
-  await bob.start();
-  const media = await freeUdpRange(200);
-  const server = await startServerProcess({
-    PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
-    PARLEY_LOG_LEVEL: 'debug',
-  });
-  artifacts.defer(async () => {
-    assert.equal(await server.stop(), 0);
-  });
-  artifacts.defer(() => writeFileSync(artifacts.path('parley.log'), server.output()));
-  const browser = await launchBrowser(artifacts, kind, { toneHz: BROWSER_HZ });
-  artifacts.defer(() => browser.close());
-  await browser.page.goto(server.url.href);
-  const page = browser.page;
-  return { kamailio, bob, server, browser, page };
 }
 
-/** In the page: register 1001 (with `password`) and keep the session and calls on window for the test. */
-const REGISTER = (domain: string, password = 'pw1001') => `(async () => {
-  const P = await import('/sdk/parley.mjs');
-  window.P = P;
-  window.events = [];
-  const session = P.createSession({ sipOptions: { login: '1001', password: '${password}', domain: '${domain}' } });
-  window.session = session;
-  session.on(P.SESSION_STATUS.INCOMING_CALL, (call) => {
-    window.incoming = call;
-    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('in:' + st));
-  });
-  return await new Promise((resolve) => {
-    session.on(P.SESSION_STATUS.REGISTERED, (i) => resolve(i));
-    session.on(P.SESSION_STATUS.FAILED, (i) => resolve(i));
-  });
-})()`;
-
-/** Calls 1002 and resolves with the first final or ESTABLISHED status. */
-const CALL_1002 = `(async () => {
-  const P = window.P;
-  const call = window.session.createCall({ callee: '1002', constraints: { audio: true, video: false } });
-  window.call = call;
-  window.remoteStream = call.getRemoteMediaStream();
-  const started = performance.now();
-  const settled = new Promise((resolve) => {
-    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('out:' + st));
-    for (const st of ['ESTABLISHED', 'FAILED', 'BUSY', 'FINISH']) call.on(st, () => resolve(st));
-  });
-  call.call();
-  const status = await settled;
-  return { status, info: call.getInfo(), setupMs: Math.round(performance.now() - started) };
-})()`;
-
-type CallResult = { status: string; info: { sipStatus?: number; sipReason?: string }; setupMs: number };
 const count = (events: string[], e: string) => events.filter((x) => x === e).length;
 
 /** Listens in windows of 1.5 s until the tone is heard or `timeoutMs` has passed; the last result. */
@@ -144,8 +79,8 @@ for (const kind of ['chromium', 'firefox'] as const) {
       (t) =>
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page, browser } = await setUp(artifacts, kind);
-          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-          const call = await page.evaluate<CallResult>(CALL_1002);
+          assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+          const call = await page.evaluate<CallResult>(callInPage('1002'));
           assert.equal(call.status, 'ESTABLISHED', JSON.stringify(call));
           await bob.waitFor(BaresipEvents.established, 10_000);
           // Kamailio answers the INVITE with 100 Trying at once: the browser sees TRYING after PENDING.
@@ -188,8 +123,8 @@ for (const kind of ['chromium', 'firefox'] as const) {
       (t) =>
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
-          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-          assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+          assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+          assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
           await bob.waitFor(BaresipEvents.established, 10_000);
 
           let since = bob.events.length;
@@ -227,12 +162,12 @@ for (const kind of ['chromium', 'firefox'] as const) {
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page } = await setUp(artifacts, kind, 'manual');
         const wrong = await page.evaluate<{ status: string; sipStatus?: number; sipReason?: string }>(
-          REGISTER(kamailio.domain, 'nope'),
+          registerInPage(kamailio.domain, '1001', 'nope'),
         );
         assert.deepEqual([wrong.status, wrong.sipStatus], ['FAILED', 403], JSON.stringify(wrong));
-        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+        assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
         const since = bob.events.length;
-        const pending = page.evaluate<CallResult>(CALL_1002);
+        const pending = page.evaluate<CallResult>(callInPage('1002'));
         await bob.waitFor(BaresipEvents.incoming, 10_000, 'incoming call', since);
         await bob.hangup(); // baresip 1.0 rejects a call it has not answered with "486 Rejected"
         const busy = await pending;
@@ -260,8 +195,8 @@ for (const kind of ['chromium', 'firefox'] as const) {
           name: 'sipp-register',
         });
         assert.equal((await registration.result).exitCode, 0, 'sipp registers 1004');
-        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-        const declined = await page.evaluate<CallResult>(CALL_1002.replace("callee: '1002'", "callee: '1004'"));
+        assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+        const declined = await page.evaluate<CallResult>(callInPage('1004'));
         assert.deepEqual(
           [declined.status, declined.info.sipStatus, declined.info.sipReason],
           ['FAILED', 603, 'Decline'],
@@ -297,8 +232,8 @@ for (const kind of ['chromium', 'firefox'] as const) {
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
           const carol = await withCarol(artifacts, kamailio);
-          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-          assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+          assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+          assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
           await bob.waitFor(BaresipEvents.established, 10_000);
           await page.evaluate(
             "window.transfers = []; for (const s of ['ACCEPTED', 'PROGRESS', 'SUCCEEDED', 'FAILED']) window.call.on('TRANSFER_' + s, () => window.transfers.push(s)); window.call.transfer('1003')",
@@ -315,8 +250,8 @@ for (const kind of ['chromium', 'firefox'] as const) {
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page } = await setUp(artifacts, kind);
         const carol = await withCarol(artifacts, kamailio);
-        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-        assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+        assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+        assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
         await bob.waitFor(BaresipEvents.established, 10_000);
         await bob.transfer(kamailio.aor('1003'));
         await carol.waitFor(BaresipEvents.established, 15_000, 'the browser calls the transfer target');
@@ -336,8 +271,8 @@ for (const kind of ['chromium', 'firefox'] as const) {
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
           const carol = await withCarol(artifacts, kamailio);
-          assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-          assert.equal((await page.evaluate<CallResult>(CALL_1002)).status, 'ESTABLISHED');
+          assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+          assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
           await bob.waitFor(BaresipEvents.established, 10_000);
           await carol.dial(kamailio.aor('1001'));
           await page.waitForFunction('window.incoming !== undefined', 10_000);
@@ -360,9 +295,9 @@ for (const kind of ['chromium', 'firefox'] as const) {
     test('hangup while ringing sends CANCEL; a tab closed mid-call sends BYE', { timeout: 90_000 }, (t) =>
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page, server } = await setUp(artifacts, kind, 'manual');
-        assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+        assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
         let since = bob.events.length;
-        const pending = page.evaluate<CallResult>(CALL_1002);
+        const pending = page.evaluate<CallResult>(callInPage('1002'));
         await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing', since);
         await page.evaluate('window.call.hangup()');
         // The browser's own hangup while ringing: FINISH with the SDK's reason and no SIP status (the 487 that
@@ -372,7 +307,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
         await bob.waitFor(BaresipEvents.closed, 10_000, 'CANCEL reaches baresip', since);
 
         since = bob.events.length;
-        const second = page.evaluate<CallResult>(CALL_1002);
+        const second = page.evaluate<CallResult>(callInPage('1002'));
         await bob.waitFor(BaresipEvents.incoming, 10_000, 'ringing again', since);
         await bob.accept();
         assert.equal((await second).status, 'ESTABLISHED');

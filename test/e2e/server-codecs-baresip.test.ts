@@ -3,25 +3,20 @@
 // that codec (the browser's getStats, baresip's recording rate and its SIP trace), each tone is heard at the
 // other end and the browser's DTMF reaches baresip: in Chromium and in Firefox ESR. PCMU end to end is covered by server-call-baresip.test.ts.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
   type Artifacts,
-  Baresip,
   BaresipEvents,
   type BrowserKind,
   detectTone,
   detectToneInPage,
-  freeUdpRange,
-  launchBrowser,
   type PageLike,
   readWav,
-  startKamailio,
   withArtifacts,
 } from '../harness/index.js';
-import { ensureSdkBuilt, startServerProcess } from './server-support.js';
+import { BARESIP_HZ, startBaresipCallRig } from './baresip-call-rig.js';
+import { callInPage, registerInPage } from './sdk-page-scripts.js';
 
-const BARESIP_HZ = 880;
 const BROWSER_HZ = 660;
 
 interface CodecCase {
@@ -48,69 +43,8 @@ const CASES: CodecCase[] = [
 ];
 
 async function setUp(artifacts: Artifacts, kind: BrowserKind, codec: string) {
-  ensureSdkBuilt();
-  const kamailio = await startKamailio(artifacts, {
-    users: [
-      { user: '1001', password: 'pw1001' },
-      { user: '1002', password: 'pw1002' },
-    ],
-  });
-  artifacts.defer(() => kamailio.stop());
-  const bob = new Baresip(artifacts, {
-    user: '1002',
-    password: 'pw1002',
-    registrar: kamailio,
-    toneHz: BARESIP_HZ,
-    answerMode: 'auto',
-    codecs: [codec],
-  });
-  artifacts.defer(() => bob.stop());
-  await bob.start();
-  const media = await freeUdpRange(200);
-  const server = await startServerProcess({
-    PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
-    PARLEY_LOG_LEVEL: 'debug',
-  });
-  artifacts.defer(async () => {
-    assert.equal(await server.stop(), 0);
-  });
-  artifacts.defer(() => writeFileSync(artifacts.path('parley.log'), server.output()));
-  const browser = await launchBrowser(artifacts, kind, { toneHz: BROWSER_HZ });
-  artifacts.defer(() => browser.close());
-  await browser.page.goto(server.url.href);
-  return { kamailio, bob, browser, page: browser.page };
+  return startBaresipCallRig(artifacts, { kind, browserToneHz: BROWSER_HZ, bob: { codecs: [codec] } });
 }
-
-/** In the page: register 1001 and keep the session, calls and their events on window. */
-const REGISTER = (domain: string) => `(async () => {
-  const P = await import('/sdk/parley.mjs');
-  window.P = P;
-  window.events = [];
-  const session = P.createSession({ sipOptions: { login: '1001', password: 'pw1001', domain: '${domain}' } });
-  window.session = session;
-  session.on(P.SESSION_STATUS.INCOMING_CALL, (call) => {
-    window.incoming = call;
-    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('in:' + st));
-  });
-  return await new Promise((resolve) => {
-    session.on(P.SESSION_STATUS.REGISTERED, (i) => resolve(i));
-    session.on(P.SESSION_STATUS.FAILED, (i) => resolve(i));
-  });
-})()`;
-
-/** Calls 1002 (audio only) and resolves with the first final or ESTABLISHED status. */
-const CALL_1002 = `(async () => {
-  const P = window.P;
-  const call = window.session.createCall({ callee: '1002', constraints: { audio: true, video: false } });
-  window.call = call;
-  window.remoteStream = call.getRemoteMediaStream();
-  const settled = new Promise((resolve) => {
-    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('out:' + st));
-    for (const st of ['ESTABLISHED', 'FAILED', 'BUSY', 'FINISH']) call.on(st, () => resolve(st));
-  });
-  call.call();
-  return { status: await settled, info: call.getInfo() };
-})()`;
 
 interface RtpCodec {
   mimeType?: string;
@@ -175,9 +109,12 @@ for (const kind of ['chromium', 'firefox'] as const) {
         (t) =>
           withArtifacts(t, async (artifacts) => {
             const { kamailio, bob, page, browser } = await setUp(artifacts, kind, codec.baresip);
-            assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
+            assert.equal(
+              (await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status,
+              'REGISTERED',
+            );
             let sinceLog = bob.logLineCount;
-            const call = await page.evaluate<{ status: string }>(CALL_1002);
+            const call = await page.evaluate<{ status: string }>(callInPage('1002'));
             assert.equal(call.status, 'ESTABLISHED', JSON.stringify(call));
             await bob.waitFor(BaresipEvents.established, 10_000);
 

@@ -8,95 +8,34 @@
 // (SRTP once in use is kept by every re-offer).
 // Chromium only: the SIP side is the same for every browser.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
   type Artifacts,
-  Baresip,
+  type Baresip,
   BaresipEvents,
   detectTone,
   detectToneInPage,
-  freeUdpRange,
-  launchBrowser,
   type PageLike,
-  startKamailio,
   withArtifacts,
 } from '../harness/index.js';
-import { ensureSdkBuilt, type ServerProcess, startServerProcess } from './server-support.js';
+import { BARESIP_HZ, startBaresipCallRig } from './baresip-call-rig.js';
+import { type CallResult, callInPage, registerInPage } from './sdk-page-scripts.js';
+import type { ServerProcess } from './server-support.js';
 
-const BARESIP_HZ = 880;
 const BROWSER_HZ = 660;
 const SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'];
 
 async function setUp(artifacts: Artifacts, encryption: 'none' | 'sdes') {
-  ensureSdkBuilt();
-  const kamailio = await startKamailio(artifacts, {
-    users: [
-      { user: '1001', password: 'pw1001' },
-      { user: '1002', password: 'pw1002' },
-    ],
+  const rig = await startBaresipCallRig(artifacts, {
+    kind: 'chromium',
+    browserToneHz: BROWSER_HZ,
+    bob: { mediaEncryption: 'srtp-mand' },
+    serverEnv: { PARLEY_SIP_MEDIA_ENCRYPTION: encryption },
   });
-  artifacts.defer(() => kamailio.stop());
-  const bob = new Baresip(artifacts, {
-    user: '1002',
-    password: 'pw1002',
-    registrar: kamailio,
-    toneHz: BARESIP_HZ,
-    answerMode: 'auto',
-    mediaEncryption: 'srtp-mand',
-  });
-  artifacts.defer(() => bob.stop());
-  await bob.start();
-  const media = await freeUdpRange(200);
-  const server = await startServerProcess({
-    PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
-    PARLEY_LOG_LEVEL: 'debug',
-    PARLEY_SIP_MEDIA_ENCRYPTION: encryption,
-  });
-  artifacts.defer(async () => {
-    assert.equal(await server.stop(), 0);
-  });
-  artifacts.defer(() => writeFileSync(artifacts.path('parley.log'), server.output()));
-  const browser = await launchBrowser(artifacts, 'chromium', { toneHz: BROWSER_HZ });
-  artifacts.defer(() => browser.close());
-  await browser.page.goto(server.url.href);
-  const page = browser.page;
-  assert.equal((await page.evaluate<{ status: string }>(REGISTER(kamailio.domain))).status, 'REGISTERED');
-  return { kamailio, bob, browser, page, server };
+  const registered = await rig.page.evaluate<{ status: string }>(registerInPage(rig.kamailio.domain));
+  assert.equal(registered.status, 'REGISTERED');
+  return rig;
 }
-
-/** In the page: register 1001 and keep the session, calls and their events on window. */
-const REGISTER = (domain: string) => `(async () => {
-  const P = await import('/sdk/parley.mjs');
-  window.P = P;
-  window.events = [];
-  const session = P.createSession({ sipOptions: { login: '1001', password: 'pw1001', domain: '${domain}' } });
-  window.session = session;
-  session.on(P.SESSION_STATUS.INCOMING_CALL, (call) => {
-    window.incoming = call;
-    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('in:' + st));
-  });
-  return await new Promise((resolve) => {
-    session.on(P.SESSION_STATUS.REGISTERED, (i) => resolve(i));
-    session.on(P.SESSION_STATUS.FAILED, (i) => resolve(i));
-  });
-})()`;
-
-/** Calls 1002 (audio only) and resolves with the first final or ESTABLISHED status and the call's info. */
-const CALL_1002 = `(async () => {
-  const P = window.P;
-  const call = window.session.createCall({ callee: '1002', constraints: { audio: true, video: false } });
-  window.call = call;
-  window.remoteStream = call.getRemoteMediaStream();
-  const settled = new Promise((resolve) => {
-    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => window.events.push('out:' + st));
-    for (const st of ['ESTABLISHED', 'FAILED', 'BUSY', 'FINISH']) call.on(st, () => resolve(st));
-  });
-  call.call();
-  return { status: await settled, info: call.getInfo() };
-})()`;
-
-type CallResult = { status: string; info: { sipStatus?: number; sipReason?: string } };
 
 /** Listens in windows of 1.5 s until the tone is heard or `timeoutMs` has passed; the last result. */
 async function toneWithin(page: PageLike, stream: string, hz: number, timeoutMs: number) {
@@ -185,7 +124,7 @@ describe('SDES-SRTP toward baresip (mediaenc=srtp-mand) through Parley and Kamai
 
         // Parley offers plain RTP/AVP (PARLEY_SIP_MEDIA_ENCRYPTION=none): baresip requires SRTP and refuses.
         const sinceOut = bob.logLineCount;
-        const call = await page.evaluate<CallResult>(CALL_1002);
+        const call = await page.evaluate<CallResult>(callInPage('1002'));
         assert.deepEqual(
           [call.status, call.info.sipStatus, call.info.sipReason],
           ['FAILED', 488, 'Not Acceptable Here'],
@@ -245,7 +184,7 @@ describe('SDES-SRTP toward baresip (mediaenc=srtp-mand) through Parley and Kamai
       withArtifacts(t, async (artifacts) => {
         const { bob, page, browser, server } = await setUp(artifacts, 'sdes');
         const sinceLog = bob.logLineCount;
-        const call = await page.evaluate<CallResult>(CALL_1002);
+        const call = await page.evaluate<CallResult>(callInPage('1002'));
         assert.equal(call.status, 'ESTABLISHED', JSON.stringify(call));
         await bob.waitFor(BaresipEvents.established, 10_000);
         await bob.waitForLog(/srtp: .*SRTP is Enabled/, 5000, sinceLog);
