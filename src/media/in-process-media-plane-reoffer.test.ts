@@ -21,6 +21,7 @@ const device = (version: number, payloads: string, rtpmaps: string, extra = '') 
   `m=audio 17552 RTP/AVP ${payloads} 101\r\n${rtpmaps}a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n${extra}`;
 const PCMU = 'a=rtpmap:0 PCMU/8000\r\n';
 const G722 = 'a=rtpmap:9 G722/8000\r\n';
+const PCMA = 'a=rtpmap:8 PCMA/8000\r\n';
 
 /** Chromium's answer to our offer (its transport from the fixture), with the given payload types only. */
 const browserAnswer = (pts: string) =>
@@ -116,6 +117,110 @@ describe('InProcessMediaPlane: re-offers from the SIP side on a browser call', (
     await plane.applyOffer(rtp, device(3, '0', PCMU));
     assert.deepEqual(names(await plane.createAnswer(rtp)), ['0 PCMU', '101 telephone-event']);
     await plane.rollback(webrtc);
+    await plane.closeLeg(webrtc);
+    await plane.closeLeg(rtp);
+  });
+});
+
+describe('InProcessMediaPlane: the browser re-offered to follow an answer on the RTP leg', () => {
+  const plane = new InProcessMediaPlane({ rtpAddress: '127.0.0.1', rtpPortMin: 34300, rtpPortMax: 34399 });
+  after(() => plane.close());
+
+  /** The browser calls; the device answers `payload` first (a 183's SDP, or the 200's); the browser is answered. */
+  async function browserCall(payload: string, rtpmap: string) {
+    const webrtc = await plane.createWebRtcLeg({ iceLite: true });
+    const rtp = await plane.createRtpLeg();
+    await plane.connect(webrtc, rtp);
+    await plane.applyOffer(webrtc, fixtureText('chromium-offer-audio.sdp'));
+    await plane.createOffer(rtp);
+    await plane.applyAnswer(rtp, device(1, payload, rtpmap));
+    const answer = parse(await plane.createAnswer(webrtc));
+    return { webrtc, rtp, answer };
+  }
+
+  test('early media: a 183 in PCMA, then a 2xx in PCMU: the browser is re-offered PCMU on the same transport', async () => {
+    const { webrtc, rtp, answer } = await browserCall('8', PCMA);
+    assert.deepEqual(
+      answer.media[0]?.codecs.map((c) => c.name),
+      ['PCMA', 'telephone-event'],
+    );
+    assert.equal(await plane.offerFollowingAnswer(webrtc), undefined, 'the 183 itself needs nothing');
+    await plane.applyAnswer(rtp, device(2, '0', PCMU));
+    const text = await plane.offerFollowingAnswer(webrtc);
+    assert.ok(text, 'a 2xx in PCMU needs the browser');
+    const reoffer = parse(text);
+    assert.deepEqual(
+      reoffer.media[0]?.codecs.map((c) => `${c.payloadType} ${c.name}`),
+      ['0 PCMU', '101 telephone-event'],
+    );
+    assert.deepEqual(reoffer.media[0]?.ice, answer.media[0]?.ice, 'no ICE restart');
+    assert.deepEqual(reoffer.media[0]?.dtls?.fingerprint, answer.media[0]?.dtls?.fingerprint);
+    assert.equal(reoffer.media[0]?.mid, answer.media[0]?.mid);
+    await plane.applyAnswer(webrtc, browserAnswer('0 101'));
+    assert.equal((await plane.getStats(webrtc)).streams[0]?.codec, 'PCMU');
+    assert.equal(await plane.offerFollowingAnswer(webrtc), undefined, 'the browser now agreed to PCMU');
+    // A later device re-offer (hold, PCMU) is answered locally from the browser's new agreement.
+    await plane.applyOffer(rtp, device(3, '0', PCMU).replace('a=sendrecv', 'a=sendonly'));
+    assert.deepEqual(names(await plane.createAnswer(rtp)), ['0 PCMU', '101 telephone-event']);
+    await plane.closeLeg(webrtc);
+    await plane.closeLeg(rtp);
+  });
+
+  test('a 2xx that keeps the codecs of the 183 needs no re-offer', async () => {
+    const { webrtc, rtp } = await browserCall('8 0', PCMA + PCMU);
+    await plane.applyAnswer(rtp, device(2, '8', PCMA));
+    assert.equal(await plane.offerFollowingAnswer(webrtc), undefined);
+    await plane.closeLeg(webrtc);
+    await plane.closeLeg(rtp);
+  });
+
+  test('a transfer: the new peer is offered what the browser offered; its G722 answer is followed by the browser', async () => {
+    const { webrtc, rtp } = await browserCall('0', PCMU);
+    const hold = parse(await plane.update(rtp, { direction: 'sendonly' }));
+    assert.deepEqual(
+      hold.media[0]?.codecs.map((c) => c.name),
+      ['PCMU', 'telephone-event'],
+      'hold: only the codecs in use',
+    );
+    await plane.applyAnswer(rtp, device(2, '0', PCMU).replace('a=sendrecv', 'a=recvonly'));
+    const offer = parse(await plane.update(rtp, { direction: 'sendrecv', newPeer: true }));
+    assert.deepEqual(
+      offer.media[0]?.codecs.map((c) => c.name),
+      ['opus', 'G722', 'PCMU', 'PCMA', 'telephone-event'],
+    );
+    assert.equal(offer.media[0]?.direction, 'sendrecv');
+    await plane.applyAnswer(rtp, device(3, '9', G722));
+    const text = await plane.offerFollowingAnswer(webrtc);
+    assert.ok(text);
+    assert.deepEqual(
+      parse(text).media[0]?.codecs.map((c) => c.name),
+      ['G722', 'telephone-event'],
+    );
+    await plane.applyAnswer(webrtc, browserAnswer('9 101'));
+    assert.equal((await plane.getStats(webrtc)).streams[0]?.codec, 'G722');
+    assert.equal((await plane.getStats(rtp)).streams[0]?.codec, 'G722');
+    await plane.closeLeg(webrtc);
+    await plane.closeLeg(rtp);
+  });
+
+  test('a browser that never answers the follow-up offer: rollback puts its leg back on PCMA', async () => {
+    const { webrtc, rtp } = await browserCall('8', PCMA);
+    await plane.applyAnswer(rtp, device(2, '0', PCMU));
+    assert.ok(await plane.offerFollowingAnswer(webrtc));
+    assert.equal((await plane.getStats(webrtc)).streams[0]?.codec, 'PCMU', 'the offer gave the leg its PTs');
+    await plane.rollback(webrtc);
+    assert.equal((await plane.getStats(webrtc)).streams[0]?.codec, 'PCMA');
+    await plane.closeLeg(webrtc);
+    await plane.closeLeg(rtp);
+  });
+
+  test('nothing to follow: the partner only has an offer, not an answer: MEDIA_BAD_STATE', async () => {
+    const webrtc = await plane.createWebRtcLeg({ iceLite: true });
+    const rtp = await plane.createRtpLeg();
+    await plane.connect(webrtc, rtp);
+    await plane.applyOffer(rtp, device(1, '0', PCMU));
+    await assert.rejects(plane.offerFollowingAnswer(webrtc), { code: 'MEDIA_BAD_STATE' });
+    await assert.rejects(plane.createOffer(rtp), { code: 'MEDIA_BAD_STATE' }, 'createOffer keeps its guard');
     await plane.closeLeg(webrtc);
     await plane.closeLeg(rtp);
   });

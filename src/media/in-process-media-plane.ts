@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import {
   type AddressFamily,
   agreedMedia,
+  answerMismatch,
   type Codec,
   checkConnectionAddress,
   checkMediaAddresses,
@@ -43,6 +44,7 @@ import { SdesNegotiation } from './sdes-negotiation.js';
 import { ServerMedia } from './server-media.js';
 import type { EndpointMode } from './sources/endpoint-negotiation.js';
 import type { MediaSource } from './sources/pcm-source.js';
+import { inUseMedia, newPeerMedia } from './update-media.js';
 import { WebRtcLeg } from './webrtc-leg.js';
 
 export interface InProcessMediaPlaneOptions {
@@ -80,6 +82,8 @@ interface LegEntry {
    * then comes from it; any other offer on the partner is a re-offer answered from what this leg agreed.
    */
   answerFor: RemoteOffer | undefined;
+  /** The peer's description of the last completed exchange: its offer (we answered) or its answer. */
+  remoteSdp: SessionDescription | undefined;
   sessionId: string;
   sessionVersion: number;
   webRtcStarted: boolean;
@@ -171,6 +175,7 @@ export class InProcessMediaPlane implements MediaPlane {
       negotiated: { local: undefined, remote: undefined },
       answeredBy: undefined,
       answerFor: undefined,
+      remoteSdp: undefined,
       sessionId: String(Date.now()),
       sessionVersion: 0,
       webRtcStarted: false,
@@ -281,6 +286,25 @@ export class InProcessMediaPlane implements MediaPlane {
     return text;
   }
 
+  async offerFollowingAnswer(legId: LegId): Promise<string | undefined> {
+    const e = this.#entry(legId);
+    const partner = e.partner === undefined ? undefined : this.#entry(e.partner);
+    const answer = partner?.answeredBy === 'remote' ? partner.remoteSdp : undefined;
+    const { local, remote } = e.negotiated;
+    if (answer === undefined || local === undefined || remote === undefined)
+      throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] no answer on the connected leg to follow`);
+    const mismatch = answerMismatch(answer.media, agreedMedia(local, remote, e.answeredBy ?? 'remote'));
+    if (mismatch === undefined) return undefined;
+    // Same transport: the mids of the last negotiation are kept, so that the offer is no ICE restart.
+    const derived = deriveOffer(answer, e.type === 'webrtc' ? 'webrtc' : 'rtp', { mids: local.map((m) => m.mid) });
+    if (!derived.ok)
+      throw negotiationError(derived.error.code, derived.error.reason, derived.error.sipStatus, derived.error);
+    const text = await this.#write(e, derived.value, 'offer');
+    e.sentOffer = derived.value;
+    e.sentFor = undefined;
+    return text;
+  }
+
   async applyAnswer(legId: LegId, sdp: string): Promise<void> {
     const e = this.#entry(legId);
     if (e.sentOffer === undefined)
@@ -290,6 +314,7 @@ export class InProcessMediaPlane implements MediaPlane {
     e.negotiated = { local: e.sentOffer, remote: parsed.media };
     e.answeredBy = 'remote';
     e.answerFor = e.sentFor;
+    e.remoteSdp = parsed;
     if (e.leg instanceof RtpLeg) e.sdes.fromAnswer(e.leg, parsed);
     for (const kind of KINDS) {
       // The answer picks among what we offered: the leg reports (and times jitter with) the chosen codec.
@@ -330,6 +355,7 @@ export class InProcessMediaPlane implements MediaPlane {
     const text = await this.#write(e, derived.value, 'answer', offer.text, offer.sdp);
     e.negotiated = { local: derived.value, remote: offer.sdp.media };
     e.answeredBy = 'local';
+    e.remoteSdp = offer.sdp;
     e.pendingOffer = undefined;
     partner.pendingOffer = undefined;
     this.#applyRemote(e, offer.sdp);
@@ -360,6 +386,7 @@ export class InProcessMediaPlane implements MediaPlane {
     const text = await this.#write(e, media, 'answer', offer.text, offer.sdp);
     e.negotiated = { local: media, remote: offer.sdp.media };
     e.answeredBy = 'local';
+    e.remoteSdp = offer.sdp;
     e.pendingOffer = undefined;
     this.#applyRemote(e, offer.sdp);
     e.server.attach(e.negotiated);
@@ -453,24 +480,16 @@ export class InProcessMediaPlane implements MediaPlane {
     bridge.setRoutes(bridgeRoutes(a.negotiated, b.negotiated));
   }
 
-  async update(legId: LegId, request: { direction: Direction }): Promise<string> {
+  async update(legId: LegId, request: { direction: Direction; newPeer?: boolean }): Promise<string> {
     const e = this.#entry(legId);
     const { local, remote } = e.negotiated;
     if (local === undefined || remote === undefined) {
       throw new MediaError('MEDIA_BAD_STATE', `[leg:${legId}] nothing negotiated to update`);
     }
-    // Only the codecs in use, so that the answer cannot move this side off the other side's codec.
-    const media = local.map((m, i): LocalMedia => {
-      const theirs = remote[i]?.codecs ?? [];
-      const inUse = m.codecs.filter((c) =>
-        theirs.some((t) =>
-          isTelephoneEvent(c) ? isTelephoneEvent(t) && t.clockRate === c.clockRate : sameCodec(c, t),
-        ),
-      );
-      return inUse.length === 0
-        ? { ...m, codecs: [], direction: 'inactive' }
-        : { ...m, codecs: inUse, direction: request.direction };
-    });
+    const partner = e.partner === undefined ? undefined : this.#legs.get(e.partner);
+    const media = request.newPeer
+      ? newPeerMedia(local, remote, partner?.remoteSdp, request.direction)
+      : inUseMedia(local, remote, request.direction);
     const text = await this.#write(e, media, 'offer');
     e.sentOffer = media;
     e.sentFor = undefined;

@@ -68,6 +68,14 @@ export interface MediaPlane {
   applyOffer(legId: LegId, sdp: string): Promise<void>;
   /** The offer to send on a leg, derived from the offer pending on its partner. Rejects with MEDIA_NO_COMMON_CODEC (sipStatus 488). */
   createOffer(legId: LegId): Promise<string>;
+  /**
+   * The offer to send on a leg so that its peer follows the remote answer its partner last received (a 2xx
+   * whose SDP differs from the 183's; a transfer target's 200 OK), derived from that answer on the same
+   * transport (mids kept, no ICE restart); undefined when what the leg's peer agreed to already fits it (it
+   * sends a codec the answer kept, and receives the one the answer sends). Its answer goes to applyAnswer,
+   * or rollback gives it up. Rejects with MEDIA_BAD_STATE when the partner has no remote answer.
+   */
+  offerFollowingAnswer(legId: LegId): Promise<string | undefined>;
   /** The remote answer to the offer we sent on a leg (provisional answers allowed, then the final one). */
   applyAnswer(legId: LegId, sdp: string): Promise<void>;
   /**
@@ -85,9 +93,12 @@ export interface MediaPlane {
   rollback(legId: LegId): Promise<void>;
   /**
    * A re-offer on one leg decided by Parley itself (hold or resume toward that side only): the codecs in
-   * use, the given direction. Returns the offer; the answer comes back with applyAnswer.
+   * use, the given direction. With `newPeer` (the leg's peer is replaced: a REFER followed), what the
+   * partner's peer can do instead (its last offer's codecs, or its answer's), streams rejected here kept
+   * rejected; then offerFollowingAnswer(partner) once the new peer answered. Returns the offer; the answer
+   * comes back with applyAnswer.
    */
-  update(legId: LegId, request: { direction: Direction }): Promise<string>;
+  update(legId: LegId, request: { direction: Direction; newPeer?: boolean }): Promise<string>;
   /**
    * RFC 4733 digits generated toward a leg: through the bridge on a connected leg, in the leg's own stream
    * on a player endpoint leg (telephone-event/8000; a playing sound gives way meanwhile). Resolves false

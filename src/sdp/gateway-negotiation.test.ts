@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Codec } from './codec.js';
 import { writeRtpAvpDescription, writeWebRtcDescription } from './description-writer.js';
-import { agreedMedia, deriveAnswer, deriveOffer, deriveReanswer } from './gateway-negotiation.js';
+import { agreedMedia, answerMismatch, deriveAnswer, deriveOffer, deriveReanswer } from './gateway-negotiation.js';
 import { buildPayloadTypeMap } from './payload-type-map.js';
 import { parseSessionDescription, type SessionDescription } from './session-description.js';
 import { fixture } from './test-fixtures.js';
@@ -319,6 +319,20 @@ describe('re-offers answered without asking the other side (agreedMedia, deriveR
     assert.equal(r.error.sipStatus, 488);
     assert.match(r.error.reason, /drops PCMU\/8000/);
     assert.match(r.error.reason, /G722\/8000/);
+  });
+
+  test('answerMismatch: a later answer (the 2xx after a 183, a transfer target) the browser must follow', () => {
+    const agreed = browserCall();
+    assert.equal(answerMismatch(device('0 101', 'a=rtpmap:0 PCMU/8000\r\n').media, agreed), undefined);
+    // Sends PCMU and keeps it; listing more is fine.
+    const both = device('0 8 101', 'a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n').media;
+    assert.equal(answerMismatch(both, agreed), undefined);
+    // Sends PCMA, which the browser was not answered: it would not decode it.
+    const pcmaFirst = device('8 0 101', 'a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n').media;
+    assert.match(answerMismatch(pcmaFirst, agreed) ?? '', /sends PCMA\/8000; the other side agreed to PCMU\/8000/);
+    assert.match(answerMismatch(device('9 101', 'a=rtpmap:9 G722/8000\r\n').media, agreed) ?? '', /G722/);
+    const video = device('0 101', 'a=rtpmap:0 PCMU/8000\r\n', 'm=video 17554 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n');
+    assert.match(answerMismatch(video.media, agreed) ?? '', /video stream \(m= line 2\) not negotiated/);
   });
 
   test('a re-offer that keeps PCMU among others (Asterisk: PCMU PCMA G722 GSM) is answered PCMU only', () => {

@@ -257,3 +257,29 @@ export function deriveReanswer(
   }
   return deriveAnswer(reoffer, { ...reoffer, media: agreed }, target);
 }
+
+/**
+ * Why a leg's peer must be re-offered after the other leg's peer answered (a 2xx whose SDP differs from the
+ * 183's, a transfer target's 200 OK), or undefined when what it agreed to (`agreed`, agreedMedia) already fits
+ * `answer`: each live stream of the answer sends a codec the peer agreed to (the answer's first) and keeps
+ * the codec the peer sends (the first agreed one), and is no stream the peer has not negotiated. Passthrough
+ * needs both, or one side's packets are in a codec the other does not decode.
+ */
+export function answerMismatch(answer: MediaDescription[], agreed: MediaDescription[]): string | undefined {
+  for (const [i, m] of answer.entries()) {
+    if (m.port === 0 || (m.kind !== 'audio' && m.kind !== 'video')) continue;
+    const sends = m.codecs.find((c) => !isTelephoneEvent(c));
+    if (sends === undefined) continue;
+    const a = agreed[i];
+    const peerCodecs = a === undefined || a.port === 0 ? [] : a.codecs.filter((c) => !isTelephoneEvent(c));
+    if (peerCodecs.length === 0) return `the answer has a ${m.kind} stream (m= line ${i + 1}) not negotiated there`;
+    if (!peerCodecs.some((c) => sameCodec(c, sends))) {
+      return `the ${m.kind} answer sends ${describeCodecs([sends])}; the other side agreed to ${describeCodecs(peerCodecs)}`;
+    }
+    const inUse = peerCodecs[0];
+    if (inUse !== undefined && !m.codecs.some((c) => !isTelephoneEvent(c) && sameCodec(c, inUse))) {
+      return `the ${m.kind} answer (${describeCodecs(m.codecs.filter((c) => !isTelephoneEvent(c)))}) drops ${describeCodecs([inUse])}, which the other side sends`;
+    }
+  }
+  return undefined;
+}

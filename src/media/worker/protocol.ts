@@ -9,6 +9,7 @@ export const PLANE_METHODS = [
   'connect',
   'applyOffer',
   'createOffer',
+  'offerFollowingAnswer',
   'applyAnswer',
   'createAnswer',
   'rollback',

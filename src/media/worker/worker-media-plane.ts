@@ -95,6 +95,9 @@ export class WorkerMediaPlane implements MediaPlane {
   createOffer(legId: LegId): Promise<string> {
     return this.#call('createOffer', legId);
   }
+  offerFollowingAnswer(legId: LegId): Promise<string | undefined> {
+    return this.#call('offerFollowingAnswer', legId);
+  }
   applyAnswer(legId: LegId, sdp: string): Promise<void> {
     return this.#call('applyAnswer', legId, sdp);
   }
@@ -104,7 +107,7 @@ export class WorkerMediaPlane implements MediaPlane {
   rollback(legId: LegId): Promise<void> {
     return this.#call('rollback', legId);
   }
-  update(legId: LegId, request: { direction: Direction }): Promise<string> {
+  update(legId: LegId, request: { direction: Direction; newPeer?: boolean }): Promise<string> {
     return this.#call('update', legId, request);
   }
   sendDtmf(legId: LegId, digits: string, durationMs?: number): Promise<boolean> {
