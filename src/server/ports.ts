@@ -237,8 +237,9 @@ export interface MediaSession {
   offerFromWebRtcAnswer?(sdp: string): Promise<string>;
   // Renegotiation of the RTP leg only, answered from what the browser agreed to (no browser round trip).
   /**
-   * An offer for the RTP leg: hold (`sendonly`, RFC 3264 §8.4), unhold (`sendrecv`); with `newPeer`, for a
-   * new dialog that replaces the current one (we followed a REFER).
+   * An offer for the RTP leg: hold (`sendonly`, RFC 3264 §8.4), unhold (`sendrecv`): the codecs in use; with
+   * `newPeer`, for a new dialog that replaces the current one (we followed a REFER): what the browser can do
+   * (its offer's codecs when it offered, its answer's when it answered), then `offerFollowingRtpAnswer`.
    */
   createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string>;
   /** The answer to `createRtpOffer`. */
@@ -257,6 +258,13 @@ export interface MediaSession {
   answerReofferFromWebRtc?(sdp: string): Promise<{ sdp: string; remoteDirection: MediaDirection }>;
   /** The browser refused or never answered: both legs go back to what they had negotiated. */
   abandonReoffer?(): Promise<void>;
+  // The SIP side's latest answer (a 2xx whose SDP differs from the 183's, a transfer target's 200 OK) uses a
+  // codec the browser did not agree to: the browser is re-offered that answer's codecs on the same ICE/DTLS
+  // transport. Optional: a port without them leaves the browser as it is.
+  /** The offer for the browser; undefined when what it agreed to fits the SIP side's latest answer. */
+  offerFollowingRtpAnswer?(): Promise<string | undefined>;
+  /** The browser's answer to `offerFollowingRtpAnswer` (`abandonReoffer` gives that offer up). */
+  applyWebRtcAnswer?(sdp: string): Promise<void>;
   /** A trickled candidate of the browser (RFC 8838); `null` for end-of-candidates. Never waits for more. */
   addWebRtcCandidate(candidate: IceCandidate | null): Promise<void>;
   /** RFC 4733 events on the RTP leg, one digit after the other. */

@@ -6,6 +6,7 @@ import { describe, mock, test } from 'node:test';
 import type { ServerMessageOf } from '../../protocol/server-messages.js';
 import type { FakeMediaSession } from '../testing/fake-media-port.js';
 import { outgoingCall, setup } from '../testing/session-fixture.js';
+import { Recorder } from '../testing/wait-for.js';
 import { BROWSER_ANSWER_TIMEOUT_MS } from './call-controls.js';
 
 /**
@@ -140,5 +141,118 @@ describe('CallControls: re-INVITEs from the SIP side', () => {
     Object.assign(media, { reofferToWebRtc: undefined });
     await assert.rejects(invite.handlers!.onReinvite('far-g722-offer'), { code: 'MEDIA_RENEGOTIATION_NEEDED' });
     assert.ok(!t.out.items.some((m) => m.type === 'call.sdp' && m.sdpType === 'offer'));
+  });
+});
+
+/**
+ * The fake media session made to behave as the media plane does when the SIP side's latest answer uses a codec
+ * the browser did not agree to (an answer containing "pcmu" here): an offer for the browser.
+ */
+function followsAnswers(media: FakeMediaSession) {
+  const log = new Recorder<string>();
+  Object.assign(media, {
+    offerFollowingRtpAnswer: async () => {
+      const last = media.rtpAnswers.at(-1) ?? '';
+      log.push(`follow? ${last}`);
+      return last.includes('pcmu') ? `webrtc-follow<-${last}` : undefined;
+    },
+    applyWebRtcAnswer: async (sdp: string) => {
+      log.push(`browser answered ${sdp}`);
+    },
+    abandonReoffer: async () => {
+      log.push('abandoned');
+    },
+  });
+  return log;
+}
+
+const pageOffer = (t: ReturnType<typeof setup>) =>
+  t.out.waitFor(
+    (m): m is ServerMessageOf<'call.sdp'> => m.type === 'call.sdp' && m.sdpType === 'offer',
+    'call.sdp offer to the page',
+  );
+
+describe('CallControls: the browser follows a SIP answer that changed codec', () => {
+  async function earlyMedia() {
+    const t = setup();
+    const r = await outgoingCall(t);
+    const media = await t.media.sessions.waitFor(() => true, 'media session');
+    const log = followsAnswers(media);
+    r.invite.progress(183, 'Session Progress', 'far-183-pcma');
+    await t.status('RING_MEDIA');
+    return { t, ...r, media, log };
+  }
+
+  test('a 183 in PCMA then a 2xx in PCMU: the page gets a call.sdp offer, its answer moves the browser', async () => {
+    const { t, invite, log } = await earlyMedia();
+    invite.accept('far-200-pcmu');
+    await t.status('ESTABLISHED');
+    const offer = await pageOffer(t);
+    assert.equal(offer.sdp, 'webrtc-follow<-far-200-pcmu');
+    await t.send({ type: 'call.sdp', callId: 'c1', sdpType: 'answer', sdp: 'browser-pcmu-answer' });
+    await log.waitFor((l) => l === 'browser answered browser-pcmu-answer', 'the answer applied');
+    assert.deepEqual(log.items, ['follow? far-200-pcmu', 'browser answered browser-pcmu-answer']);
+    assert.equal(t.session.calls.get('c1')?.status, 'ESTABLISHED');
+    assert.ok(!invite.actions.items.some((a) => a.kind === 'hangup'));
+  });
+
+  test('a 2xx that fits what the browser agreed to: nothing goes to the page', async () => {
+    const { t, invite, log } = await earlyMedia();
+    invite.accept('far-200-pcma');
+    await t.status('ESTABLISHED');
+    await log.waitFor(() => true, 'the check');
+    assert.deepEqual(log.items, ['follow? far-200-pcma']);
+    assert.ok(!t.out.items.some((m) => m.type === 'call.sdp' && m.sdpType === 'offer'));
+  });
+
+  test('a 2xx without a 183 before it is not checked: the browser was answered from it', async () => {
+    const t = setup();
+    const { invite } = await outgoingCall(t);
+    const log = followsAnswers(await t.media.sessions.waitFor(() => true, 'media session'));
+    invite.accept('far-200-pcmu');
+    await t.status('ESTABLISHED');
+    assert.deepEqual(log.items, []);
+  });
+
+  test('a page that refuses to switch: the legs roll back, BYE, and the call FAILED with the reason', async () => {
+    const { t, invite, log } = await earlyMedia();
+    invite.accept('far-200-pcmu');
+    await pageOffer(t);
+    await t.send({ type: 'call.sdp', callId: 'c1', sdpType: 'rejected', reason: 'no PCMU here' });
+    const failed = await t.status('FAILED');
+    assert.match(failed.sipReason ?? '', /did not switch to the codec the SIP side answered: .*no PCMU here/);
+    assert.equal(await log.waitFor((l) => l === 'abandoned', 'rollback'), 'abandoned');
+    await invite.actions.waitFor((a) => a.kind === 'hangup', 'BYE');
+  });
+
+  test(`a page silent for ${BROWSER_ANSWER_TIMEOUT_MS} ms: the call ends the same way`, async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const { t, invite, log } = await earlyMedia();
+      invite.accept('far-200-pcmu');
+      await pageOffer(t);
+      mock.timers.tick(BROWSER_ANSWER_TIMEOUT_MS);
+      const failed = await t.status('FAILED');
+      assert.match(failed.sipReason ?? '', /within 8000 ms/);
+      assert.equal(await log.waitFor((l) => l === 'abandoned', 'rollback'), 'abandoned');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  test('a REFER followed: the new peer is offered what the browser can do; its PCMU answer goes to the page', async () => {
+    const { t, invite, media, account } = await established();
+    const log = followsAnswers(media);
+    invite.refered('1004');
+    const moved = await account.invites.waitFor((c) => c.request.target === '1004', 'INVITE to the target');
+    assert.equal(moved.request.sdp, 'rtp-reoffer a=sendrecv new-peer');
+    moved.accept('target-pcmu');
+    const offer = await pageOffer(t);
+    assert.equal(offer.sdp, 'webrtc-follow<-target-pcmu');
+    await t.send({ type: 'call.sdp', callId: 'c1', sdpType: 'answer', sdp: 'browser-pcmu-answer' });
+    await log.waitFor((l) => l === 'browser answered browser-pcmu-answer', 'the answer applied');
+    await invite.actions.waitFor((a) => a.kind === 'hangup', 'BYE to the transferor');
+    assert.equal(t.session.calls.get('c1')?.sip, moved);
+    assert.equal(t.session.calls.get('c1')?.status, 'ESTABLISHED');
   });
 });

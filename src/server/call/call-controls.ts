@@ -125,6 +125,47 @@ export class CallControls {
     }
   }
 
+  /**
+   * The SIP side's latest answer (a 2xx whose SDP differs from the 183's, a transfer target's 200 OK, both
+   * ACKed already) may use a codec the browser did not agree to: the page then gets a `call.sdp` offer of that
+   * answer's codecs on the same ICE/DTLS transport. A page that refuses or stays silent ends the call (BYE):
+   * browser and device would each send a codec the other does not decode, and the audio would be lost both
+   * ways without a word. Resolves false when the call was ended.
+   */
+  async followRtpAnswer(): Promise<boolean> {
+    const call = this.#call;
+    const media = call.media;
+    if (!media?.offerFollowingRtpAnswer || !media.applyWebRtcAnswer || call.ended) return !call.ended;
+    let offer: string | undefined;
+    try {
+      offer = await media.offerFollowingRtpAnswer();
+    } catch (e) {
+      call.log.warn({ callId: call.id, err: e }, 'no offer for the browser to follow the SIP answer');
+      return !call.ended;
+    }
+    if (offer === undefined) return true;
+    call.log.info({ callId: call.id }, 'the SIP answer changed codec: re-offer sent to the browser');
+    try {
+      const answer = this.#browserAnswer();
+      this.#send({ type: 'call.sdp', callId: call.id, sdpType: 'offer', sdp: offer });
+      await media.applyWebRtcAnswer(await answer);
+      return !call.ended;
+    } catch (e) {
+      await media.abandonReoffer?.();
+      if (call.ended) return false;
+      const reason = `the browser did not switch to the codec the SIP side answered: ${(e as Error).message}`;
+      call.log.warn({ callId: call.id, err: e }, 'the browser did not follow the SIP answer: call ended');
+      try {
+        await call.sip?.hangup();
+      } catch (err) {
+        call.log.warn({ callId: call.id, err }, 'BYE after a failed renegotiation failed');
+      } finally {
+        call.setStatus('FAILED', undefined, reason);
+      }
+      return false;
+    }
+  }
+
   /** The page's answer, or a rejection when it refuses, the call ends or the time is up. */
   #browserAnswer(): Promise<string> {
     return new Promise<string>((resolve, reject) => {

@@ -190,19 +190,23 @@ export class CallTransfers {
             return settle(false);
           }
           const applied = sdp === undefined ? Promise.resolve() : media.applyRtpAnswer(sdp);
-          applied.then(
-            () => {
-              call.replaceSipCall(leg!);
-              void this.#notify(refer, status, reason);
-              settle(true);
-            },
-            (e: unknown) => {
-              call.log.warn({ callId: call.id, err: e }, 'the transfer target answer could not be applied');
-              void leg?.hangup().catch((err: unknown) => call.log.warn({ callId: call.id, err }, 'BYE failed'));
-              void this.#notify(refer, 488, 'Not Acceptable Here');
-              settle(false);
-            },
-          );
+          applied
+            .then(
+              () => {
+                call.replaceSipCall(leg!);
+                void this.#notify(refer, status, reason);
+                settle(true);
+                // The new peer may have answered a codec the browser did not agree to: it follows (or the call ends).
+                return call.controls.followRtpAnswer();
+              },
+              (e: unknown) => {
+                call.log.warn({ callId: call.id, err: e }, 'the transfer target answer could not be applied');
+                void leg?.hangup().catch((err: unknown) => call.log.warn({ callId: call.id, err }, 'BYE failed'));
+                void this.#notify(refer, 488, 'Not Acceptable Here');
+                settle(false);
+              },
+            )
+            .catch((e: unknown) => call.log.error({ callId: call.id, err: e }, 'following the transfer target failed'));
         },
         onFailed: (failure) => {
           void this.#notify(refer, failure.status, failure.reason);

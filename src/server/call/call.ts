@@ -64,6 +64,8 @@ export class Call {
   #sipIncoming: SipIncomingCall | undefined;
   readonly #media: CallMedia;
   #browserHasAnswer = false;
+  /** The browser's answer came from a provisional response's SDP (early media). */
+  #earlyAnswered = false;
   #hangupRequested = false;
   readonly transfers: CallTransfers;
   readonly controls: CallControls;
@@ -312,6 +314,7 @@ export class Call {
   // ─── called by the SIP handlers (sip-handlers.ts) ─────────────────────────────────────────────────────
   async onSipProgress(status: number, reason: string, sdp: string | undefined): Promise<void> {
     if (sdp !== undefined && !(await this.#answerBrowser(sdp))) return;
+    if (sdp !== undefined) this.#earlyAnswered = true;
     this.setStatus(statusForProvisional(status, sdp !== undefined, this.#status), status, reason);
   }
 
@@ -324,6 +327,8 @@ export class Call {
       return this.setStatus('FAILED', 488, 'Not Acceptable Here');
     }
     this.#established(status, reason);
+    // A 2xx whose SDP differs from the 183's: the browser, answered from the 183, may have to follow it.
+    if (sdp !== undefined && this.#earlyAnswered) await this.controls.followRtpAnswer();
   }
 
   onSipFailed(failure: SipFailure): void {

@@ -167,6 +167,28 @@ describe('MediaPlanePort: a SIP re-offer the browser must agree to (codec change
     }
   });
 
+  test("a REFER followed: the new peer is offered the browser's codecs; its G722 answer is followed by the browser", async () => {
+    const session = await pcmuCall();
+    try {
+      assert.equal(await session.offerFollowingRtpAnswer?.(), undefined, 'nothing to follow before the transfer');
+      assert.match(
+        await session.createRtpOffer({ direction: 'sendonly' }),
+        /^m=audio \d+ RTP\/AVP 0 126\r$/m,
+        'hold offers only the codec in use (its answer never comes here)',
+      );
+      const offer = await session.createRtpOffer({ direction: 'sendrecv', newPeer: true });
+      assert.match(offer, /^m=audio \d+ RTP\/AVP 111 9 0 8 126\r$/m, "Chromium's offer: opus, G722, PCMU, PCMA");
+      await session.applyRtpAnswer(device(2, 9, 'G722'));
+      const toBrowser = await session.offerFollowingRtpAnswer?.();
+      assert.match(toBrowser ?? '', /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 9 101\r$/m);
+      await session.applyWebRtcAnswer?.(browserG722Answer);
+      assert.equal(await session.offerFollowingRtpAnswer?.(), undefined, 'the browser now agreed to G722');
+      assert.equal((await session.stats()).audioCodec, 'G722');
+    } finally {
+      await session.close();
+    }
+  });
+
   test('abandoned: the next re-offer keeping PCMU is answered locally again', async () => {
     const session = await pcmuCall();
     try {

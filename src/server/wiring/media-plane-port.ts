@@ -122,7 +122,10 @@ class PlaneMediaSession implements MediaSession {
   /** SDES-SRTP offered toward SIP: the RTP offer last sent, which every SIP answer must key (sdes-answer-check.ts). */
   readonly #sdesSrtp: boolean;
   #rtpOffer: string | undefined;
-  /** The answer the browser got: a later SIP answer (the 2xx after a 183) updates only the RTP leg. */
+  /**
+   * The answer the browser got: a later SIP answer (the 2xx after a 183) updates the RTP leg here, and the
+   * browser through offerFollowingRtpAnswer when its codec is not one the browser agreed to.
+   */
   #browserAnswer: string | undefined;
   /** A SIP re-offer waiting for the browser's answer (reofferToWebRtc). */
   #reoffer: string | undefined;
@@ -186,8 +189,11 @@ class PlaneMediaSession implements MediaSession {
 
   async createRtpOffer(options: { direction: MediaDirection; newPeer?: boolean }): Promise<string> {
     // The codecs in use, with the new direction (hold: sendonly, RFC 3264 §8.4); a REFER followed offers the
-    // same to the new peer.
-    return this.#offeredToRtp(await this.#plane.update(this.#legs.rtp, { direction: options.direction }));
+    // new peer what the browser can do, and offerFollowingRtpAnswer then moves the browser to its choice.
+    const request = options.newPeer
+      ? { direction: options.direction, newPeer: true }
+      : { direction: options.direction };
+    return this.#offeredToRtp(await this.#plane.update(this.#legs.rtp, request));
   }
 
   async applyRtpAnswer(sdp: string): Promise<void> {
@@ -226,6 +232,14 @@ class PlaneMediaSession implements MediaSession {
     const answer = await this.#plane.createAnswer(this.#legs.rtp);
     this.#reoffer = undefined;
     return { sdp: answer, remoteDirection: offeredDirection(reoffer) };
+  }
+
+  offerFollowingRtpAnswer(): Promise<string | undefined> {
+    return this.#plane.offerFollowingAnswer(this.#legs.webrtc);
+  }
+
+  applyWebRtcAnswer(sdp: string): Promise<void> {
+    return this.#plane.applyAnswer(this.#legs.webrtc, sdp);
   }
 
   async abandonReoffer(): Promise<void> {
