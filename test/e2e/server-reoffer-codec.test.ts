@@ -4,10 +4,12 @@
 // re-offers to the page (call.sdp) on the same ICE/DTLS transport and answers the re-INVITE from the page's
 // answer: sipp checks the 200 OK answers PCMA, the page's getStats shows PCMA both ways with packets flowing,
 // and the call is still ESTABLISHED; the browser's hangup sends BYE.
+// Early media the same way: a 183 answers PCMA (an announcement), the 200 OK then PCMU (the phone): the page,
+// answered PCMA from the 183, gets a call.sdp offer of PCMU once the call is up, and ends on PCMU both ways.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freeUdpRange, launchBrowser, type PageLike, startSipp, withArtifacts } from '../harness/index.js';
-import { REOFFER_PCMA_UAS_SCENARIO } from '../harness/sipp-scenarios.js';
+import { EARLY_PCMA_THEN_PCMU_UAS_SCENARIO, REOFFER_PCMA_UAS_SCENARIO } from '../harness/sipp-scenarios.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 
 const CALL = (target: string) => `(async () => {
@@ -108,6 +110,45 @@ test(
       await browser.page.evaluate('window.call.hangup()');
       const result = await sipp.result;
       assert.equal(result.exitCode, 0, `sipp's 200 OK check (PCMA answered) and BYE passed: ${result.errorsLog}`);
+      assert.equal(result.stats?.successful, 1);
+    }),
+);
+
+test(
+  'a 183 answering PCMA then a 200 OK answering PCMU: the browser is moved to PCMU (call.sdp); audio flows in PCMU',
+  { timeout: 90_000 },
+  (t) =>
+    withArtifacts(t, async (artifacts) => {
+      ensureSdkBuilt();
+      const sipp = await startSipp(artifacts, {
+        scenario: EARLY_PCMA_THEN_PCMU_UAS_SCENARIO,
+        name: 'sipp-early-pcma-then-pcmu',
+        extraArgs: ['-rtp_echo'],
+        timeoutMs: 60_000,
+      });
+      artifacts.defer(() => sipp.stop());
+      const media = await freeUdpRange(100);
+      const server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
+      artifacts.defer(async () => {
+        assert.equal(await server.stop(), 0);
+      });
+      const browser = await launchBrowser(artifacts, 'chromium');
+      artifacts.defer(() => browser.close());
+      await browser.page.goto(server.url.href);
+      const statuses = await browser.page.evaluate<string[]>(CALL(`sip:early@${sipp.address}`));
+      assert.ok(statuses.includes('RING_MEDIA'), `early media first: ${statuses}`);
+      assert.deepEqual(statuses.at(-1), 'ESTABLISHED');
+
+      const stats = await audioStatsInPage(browser.page, 'audio/PCMU');
+      assert.equal(stats.outbound?.mimeType, 'audio/PCMU', `the browser sends PCMU: ${JSON.stringify(stats)}`);
+      assert.equal(stats.inbound?.mimeType, 'audio/PCMU', `sipp echoes PCMU back: ${JSON.stringify(stats)}`);
+      assert.ok((stats.inbound?.packets ?? 0) > 10 && (stats.outbound?.packets ?? 0) > 10, JSON.stringify(stats));
+      assert.equal(await browser.page.evaluate<string>('window.call.status()'), 'ESTABLISHED');
+      assert.ok(!(await browser.page.evaluate<string[]>('window.statuses')).includes('FAILED'));
+
+      await browser.page.evaluate('window.call.hangup()');
+      const result = await sipp.result;
+      assert.equal(result.exitCode, 0, `sipp saw the ACK and the BYE: ${result.errorsLog}`);
       assert.equal(result.stats?.successful, 1);
     }),
 );
