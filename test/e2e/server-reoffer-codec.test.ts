@@ -6,10 +6,23 @@
 // and the call is still ESTABLISHED; the browser's hangup sends BYE.
 // Early media the same way: a 183 answers PCMA (an announcement), the 200 OK then PCMU (the phone): the page,
 // answered PCMA from the 183, gets a call.sdp offer of PCMU once the call is up, and ends on PCMU both ways.
+// And after a transfer: baresip 1002 (PCMU) REFERs the browser's call to baresip 1003, which has G722 only;
+// Parley offers 1003 what the browser offered, 1003 answers G722, and the page is moved to G722 (call.sdp).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freeUdpRange, launchBrowser, type PageLike, startSipp, withArtifacts } from '../harness/index.js';
+import {
+  Baresip,
+  BaresipEvents,
+  detectToneInPage,
+  freeUdpRange,
+  launchBrowser,
+  type PageLike,
+  startSipp,
+  withArtifacts,
+} from '../harness/index.js';
 import { EARLY_PCMA_THEN_PCMU_UAS_SCENARIO, REOFFER_PCMA_UAS_SCENARIO } from '../harness/sipp-scenarios.js';
+import { startBaresipCallRig } from './baresip-call-rig.js';
+import { type CallResult, callInPage, registerInPage } from './sdk-page-scripts.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 
 const CALL = (target: string) => `(async () => {
@@ -150,5 +163,52 @@ test(
       const result = await sipp.result;
       assert.equal(result.exitCode, 0, `sipp saw the ACK and the BYE: ${result.errorsLog}`);
       assert.equal(result.stats?.successful, 1);
+    }),
+);
+
+const CAROL_HZ = 440;
+
+test(
+  "a REFER to a G722-only phone is followed: the new phone is offered the browser's codecs, the browser moves to G722",
+  { timeout: 120_000 },
+  (t) =>
+    withArtifacts(t, async (artifacts) => {
+      const { kamailio, bob, page } = await startBaresipCallRig(artifacts, {
+        kind: 'chromium',
+        browserToneHz: 660,
+        users: ['1001', '1002', '1003'],
+        bob: { codecs: ['PCMU'] },
+      });
+      const carol = new Baresip(artifacts, {
+        user: '1003',
+        password: 'pw1003',
+        registrar: kamailio,
+        toneHz: CAROL_HZ,
+        answerMode: 'auto',
+        codecs: ['G722'],
+      });
+      artifacts.defer(() => carol.stop());
+      await carol.start();
+      assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+      assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
+      await bob.waitFor(BaresipEvents.established, 10_000);
+      const before = await audioStatsInPage(page, 'audio/PCMU');
+      assert.equal(before.outbound?.mimeType, 'audio/PCMU', JSON.stringify(before));
+
+      await bob.transfer(kamailio.aor('1003'));
+      await carol.waitFor(BaresipEvents.established, 15_000, 'the browser calls the G722-only transfer target');
+      await bob.waitFor(BaresipEvents.closed, 15_000, 'the transferor leaves');
+      const after = await audioStatsInPage(page, 'audio/G722', before);
+      assert.equal(after.outbound?.mimeType, 'audio/G722', `the browser sends G722: ${JSON.stringify(after)}`);
+      assert.equal(after.inbound?.mimeType, 'audio/G722', `and receives G722: ${JSON.stringify(after)}`);
+      assert.equal(after.pair, before.pair, 'same ICE candidate pair and DTLS certificate: no ICE restart');
+      const deadline = Date.now() + 5000;
+      let heard = await detectToneInPage(page, 'window.remoteStream', CAROL_HZ);
+      while (!heard.present && Date.now() < deadline)
+        heard = await detectToneInPage(page, 'window.remoteStream', CAROL_HZ);
+      assert.ok(heard.present, `the browser hears the new phone's ${CAROL_HZ} Hz: ${JSON.stringify(heard)}`);
+      assert.equal(await page.evaluate<string>('window.call.status()'), 'ESTABLISHED');
+      await carol.hangup();
+      await page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
     }),
 );
