@@ -15,6 +15,8 @@ import {
   type Kamailio,
   type PageLike,
   REGISTER_SCENARIO,
+  sippResponse,
+  sippScenario,
   startSipp,
   withArtifacts,
 } from '../harness/index.js';
@@ -44,32 +46,12 @@ async function toneWithin(page: PageLike, stream: string, hz: number, timeoutMs:
 }
 
 /** A phone that declines: 180 Ringing, then 603 Decline, and the ACK for it (RFC 3261 §17.1.1.3). */
-const DECLINE_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="decline">
-  <recv request="INVITE"/>
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-  ]]></send>
-  <send><![CDATA[
-SIP/2.0 603 Decline
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-  ]]></send>
-  <recv request="ACK"/>
-</scenario>
-`;
+const DECLINE_SCENARIO = sippScenario(
+  'decline',
+  `  <recv request="INVITE"/>
+${sippResponse(180, 'Ringing', { dialog: true })}${sippResponse(603, 'Decline', { dialog: true })}  <recv request="ACK"/>
+`,
+);
 
 for (const kind of ['chromium', 'firefox'] as const) {
   describe(`${kind} calls baresip through Parley and Kamailio`, { timeout: 240_000 }, () => {

@@ -9,6 +9,7 @@ import {
   detectToneInPage,
   freeUdpRange,
   launchBrowser,
+  SIPP_BYE_ANSWERED,
   startKamailio,
   startSipp,
   withArtifacts,
@@ -67,20 +68,7 @@ a=fmtp:101 0-16
 a=sendrecv
     ]]>
   </send>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
+${SIPP_BYE_ANSWERED}</scenario>
 `;
 
 const REGISTER_AND_WAIT = (domain: string) => `(async () => {

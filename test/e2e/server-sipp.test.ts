@@ -2,90 +2,27 @@
 // early media (183 with SDP, then 200) RING_MEDIA then ESTABLISHED, and the browser's hangup ends the call with BYE.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freeUdpRange, launchBrowser, startSipp, withArtifacts } from '../harness/index.js';
+import {
+  freeUdpRange,
+  launchBrowser,
+  PCMU,
+  SIPP_BYE_ANSWERED,
+  sippResponse,
+  sippScenario,
+  sippSdp,
+  startSipp,
+  withArtifacts,
+} from '../harness/index.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 
 /** A UAS that answers 100, 183 with SDP (early media), then 200 with the same SDP, and waits for BYE. */
-const EARLY_MEDIA_UAS = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="early media then answer">
-  <recv request="INVITE" crlf="true"/>
-  <send>
-    <![CDATA[
-SIP/2.0 100 Trying
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-  <send>
-    <![CDATA[
-SIP/2.0 183 Session Progress
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
-    ]]>
-  </send>
-  <pause milliseconds="300"/>
-  <send retrans="500">
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 2 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-`;
+const EARLY_MEDIA_UAS = sippScenario(
+  'early media then answer',
+  `  <recv request="INVITE" crlf="true"/>
+${sippResponse(100, 'Trying')}${sippResponse(183, 'Session Progress', { dialog: true, sdp: sippSdp([PCMU], { dtmf: true }) })}  <pause milliseconds="300"/>
+${sippResponse(200, 'OK', { dialog: true, sdp: sippSdp([PCMU], { dtmf: true, version: 2 }) })}  <recv request="ACK" crlf="true"/>
+${SIPP_BYE_ANSWERED}`,
+);
 
 const CALL = (target: string) => `(async () => {
   const P = await import('/sdk/parley.mjs');

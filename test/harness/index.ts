@@ -26,6 +26,15 @@ export { freeSipPort, freeTcpPort, freeUdpPort, freeUdpRange, LOOPBACK, type Por
 export { type PulseAudio, startPulseAudio } from './pulseaudio.js';
 export { type RtpEngine, startRtpEngine } from './rtpengine.js';
 export { parseSippStats, type SippOptions, type SippResult, type SippRun, type SippStats, startSipp } from './sipp.js';
+export {
+  PCMA,
+  PCMU,
+  SIPP_BYE_ANSWERED,
+  type SippCodec,
+  sippResponse,
+  sippScenario,
+  sippSdp,
+} from './sipp-scenario-parts.js';
 export { ANSWER_PCMU_UAS_SCENARIO, INFO_DTMF_CALL_SCENARIO, REGISTER_SCENARIO } from './sipp-scenarios.js';
 export {
   type DetectOptions,

@@ -1,5 +1,7 @@
 // sipp scenarios the harness ships, for tests that need a scripted SIP peer.
 
+import { PCMA, PCMU, SIPP_BYE_ANSWERED, sippResponse, sippScenario, sippSdp } from './sipp-scenario-parts.js';
+
 /**
  * REGISTER with digest authentication (RFC 3261 §22.4): the first REGISTER is challenged with 401, the
  * second carries [authentication] computed from -au/-ap and must get 200. Run it with
@@ -132,47 +134,12 @@ Content-Length: 0
  * A UAS that answers every INVITE at once with PCMU on sipp's media port and waits for the BYE. With sipp's
  * `-rtp_echo` the caller hears its own audio back.
  */
-export const ANSWER_PCMU_UAS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="answer with PCMU">
-  <recv request="INVITE" crlf="true"/>
-  <send retrans="500">
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-a=sendrecv
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-`;
+export const ANSWER_PCMU_UAS_SCENARIO = sippScenario(
+  'answer with PCMU',
+  `  <recv request="INVITE" crlf="true"/>
+${sippResponse(200, 'OK', { dialog: true, sdp: sippSdp([PCMU]) })}  <recv request="ACK" crlf="true"/>
+${SIPP_BYE_ANSWERED}`,
+);
 
 /**
  * A UAS for a codec change in mid-call (what a PBX does after a transfer): answers the INVITE with PCMU (and
@@ -180,54 +147,18 @@ Content-Length: 0
  * in the dialog offering only PCMA; the 200 OK's SDP must answer PCMA (`check_it`: the scenario fails
  * otherwise); ACK; then waits for the BYE. The caller's From/To/Contact are taken from its INVITE.
  */
-export const REOFFER_PCMA_UAS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="answer PCMU, then re-INVITE offering PCMA only">
-  <recv request="INVITE" crlf="true">
+export const REOFFER_PCMA_UAS_SCENARIO = sippScenario(
+  'answer PCMU, then re-INVITE offering PCMA only',
+  `  <recv request="INVITE" crlf="true">
     <action>
       <ereg regexp="sip[!-=?-}]*" search_in="hdr" header="Contact: " assign_to="peer_contact"/>
       <ereg regexp=".*" search_in="hdr" header="From: " assign_to="peer_from"/>
       <ereg regexp=".*" search_in="hdr" header="To: " assign_to="own_to"/>
     </action>
   </recv>
-  <send retrans="500">
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
+${sippResponse(200, 'OK', { dialog: true, sdp: sippSdp([PCMU], { dtmf: true }) })}  <recv request="ACK" crlf="true"/>
   <recv request="INFO"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-  <send retrans="500">
+${sippResponse(200, 'OK')}  <send retrans="500">
     <![CDATA[
 INVITE [$peer_contact] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -272,92 +203,18 @@ Content-Length: 0
 
     ]]>
   </send>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-`;
+${SIPP_BYE_ANSWERED}`,
+);
 
 /**
  * Early media then the phone (an announcement, then the callee): a 183 Session Progress with SDP answering
  * PCMA (unreliable: no 100rel), and 2 s later the 200 OK whose SDP answers PCMU on the same address. The
  * browser, answered PCMA from the 183, must be moved to PCMU for the audio of the call (run with -rtp_echo).
  */
-export const EARLY_PCMA_THEN_PCMU_UAS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="183 with PCMA, then 200 OK with PCMU">
-  <recv request="INVITE" crlf="true"/>
-  <send>
-    <![CDATA[
-SIP/2.0 183 Session Progress
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8 101
-a=rtpmap:8 PCMA/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
-    ]]>
-  </send>
-  <pause milliseconds="2000"/>
-  <send retrans="500">
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sipp 1 2 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-</scenario>
-`;
+export const EARLY_PCMA_THEN_PCMU_UAS_SCENARIO = sippScenario(
+  '183 with PCMA, then 200 OK with PCMU',
+  `  <recv request="INVITE" crlf="true"/>
+${sippResponse(183, 'Session Progress', { dialog: true, sdp: sippSdp([PCMA], { dtmf: true }) })}  <pause milliseconds="2000"/>
+${sippResponse(200, 'OK', { dialog: true, sdp: sippSdp([PCMU], { dtmf: true, version: 2 }) })}  <recv request="ACK" crlf="true"/>
+${SIPP_BYE_ANSWERED}`,
+);
