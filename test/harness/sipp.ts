@@ -7,7 +7,7 @@ import { isAbsolute } from 'node:path';
 import type { Artifacts } from './artifacts.js';
 import { HarnessError, withTimeout } from './errors.js';
 import { PeerProcess } from './peer-process.js';
-import { freeSipPort, freeUdpPort, LOOPBACK, waitForUdpPortBound } from './ports.js';
+import { freeSipPort, freeUdpRange, LOOPBACK, waitForUdpPortBound } from './ports.js';
 
 export const SIPP_BIN = '/usr/bin/sipp';
 
@@ -86,7 +86,9 @@ export async function startSipp(artifacts: Artifacts, options: SippOptions): Pro
   const name = options.name ?? `sipp-${role}`;
   const dir = artifacts.subdir(name);
   const port = await freeSipPort();
-  const mediaPort = await freeUdpPort();
+  // sipp binds -mp and the three ports after it (audio and video RTP/RTCP). Drawn from the media range, they
+  // can never be the SIP port: two draws from one range once gave -p and -mp the same number (EADDRINUSE).
+  const mediaPort = (await freeUdpRange(4)).min;
   const scenarioArgs: string[] = [];
   if (typeof options.scenario === 'object') {
     scenarioArgs.push('-sn', options.scenario.builtin);
