@@ -44,3 +44,26 @@ export interface CallResult {
   info: { sipStatus?: number; sipReason?: string };
   setupMs: number;
 }
+
+/**
+ * Without a registrar: opens a session that does not register, calls the SIP URI `target` (audio only)
+ * and resolves with every status the call went through (also kept as window.statuses) up to the first of
+ * ESTABLISHED, FAILED, BUSY, FINISH.
+ */
+export const callUnregisteredInPage = (target: string) => `(async () => {
+  const P = await import('/sdk/parley.mjs');
+  const session = P.createSession({ sipOptions: { login: '1001', domain: '127.0.0.1', registerRequired: false } });
+  await new Promise((resolve, reject) => {
+    session.on(P.SESSION_STATUS.ESTABLISHED, resolve);
+    session.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('FAILED ' + JSON.stringify(i))));
+  });
+  const call = session.createCall({ callee: '${target}', constraints: { audio: true, video: false } });
+  window.call = call;
+  window.statuses = [];
+  const done = new Promise((resolve) => {
+    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => { window.statuses.push(st); if (['ESTABLISHED', 'FAILED', 'BUSY', 'FINISH'].includes(st)) resolve(); });
+  });
+  call.call();
+  await done;
+  return window.statuses;
+})()`;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ANSWER_PCMU_UAS_SCENARIO, freeUdpRange, launchBrowser, startSipp, withArtifacts } from '../harness/index.js';
-import { ensureSdkBuilt, startServerProcess } from './server-support.js';
+import { ANSWER_PCMU_UAS_SCENARIO, withArtifacts } from '../harness/index.js';
+import { startSippCallRig } from './sipp-call-rig.js';
 
 /** Calls, waits for ESTABLISHED, then until the browser has received audio (the echo), and hangs up. */
 const CALL_AND_HEAR_ECHO = (target: string) => `(async () => {
@@ -53,26 +53,16 @@ test(
   { timeout: 60_000 },
   (t) =>
     withArtifacts(t, async (artifacts) => {
-      ensureSdkBuilt();
-      const sipp = await startSipp(artifacts, {
+      const { sipp, server, browser } = await startSippCallRig(artifacts, {
         scenario: ANSWER_PCMU_UAS_SCENARIO,
         name: 'sipp-echo',
         extraArgs: ['-rtp_echo'],
-      });
-      artifacts.defer(() => sipp.stop());
-      const media = await freeUdpRange(100);
-      const server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
-      artifacts.defer(async () => {
-        assert.equal(await server.stop(), 0);
       });
       const before = samples(await (await fetch(new URL('/metrics', server.url))).text());
       for (const leg of ['webrtc', 'rtp']) {
         assert.equal(before.get(`parley_media_packets_received_total{leg="${leg}"}`), 0, `${leg} received before`);
         assert.equal(before.get(`parley_media_packets_sent_total{leg="${leg}"}`), 0, `${leg} sent before`);
       }
-      const browser = await launchBrowser(artifacts, 'chromium');
-      artifacts.defer(() => browser.close());
-      await browser.page.goto(server.url.href);
       const heard = await browser.page.evaluate<number>(CALL_AND_HEAR_ECHO(`sip:echo@${sipp.address}`));
       assert.ok(heard >= 50, 'the browser heard its audio echoed');
       assert.equal((await sipp.result).exitCode, 0, 'sipp got its BYE');

@@ -10,38 +10,11 @@
 // Parley offers 1003 what the browser offered, 1003 answers G722, and the page is moved to G722 (call.sdp).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  Baresip,
-  BaresipEvents,
-  detectToneInPage,
-  freeUdpRange,
-  launchBrowser,
-  type PageLike,
-  startSipp,
-  withArtifacts,
-} from '../harness/index.js';
+import { Baresip, BaresipEvents, detectToneInPage, type PageLike, withArtifacts } from '../harness/index.js';
 import { EARLY_PCMA_THEN_PCMU_UAS_SCENARIO, REOFFER_PCMA_UAS_SCENARIO } from '../harness/sipp-scenarios.js';
 import { startBaresipCallRig } from './baresip-call-rig.js';
-import { type CallResult, callInPage, registerInPage } from './sdk-page-scripts.js';
-import { ensureSdkBuilt, startServerProcess } from './server-support.js';
-
-const CALL = (target: string) => `(async () => {
-  const P = await import('/sdk/parley.mjs');
-  const session = P.createSession({ sipOptions: { login: '1001', domain: '127.0.0.1', registerRequired: false } });
-  await new Promise((resolve, reject) => {
-    session.on(P.SESSION_STATUS.ESTABLISHED, resolve);
-    session.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('FAILED ' + JSON.stringify(i))));
-  });
-  const call = session.createCall({ callee: '${target}', constraints: { audio: true, video: false } });
-  window.call = call;
-  window.statuses = [];
-  const done = new Promise((resolve) => {
-    for (const st of Object.values(P.CALL_STATUS)) call.on(st, () => { window.statuses.push(st); if (['ESTABLISHED', 'FAILED', 'BUSY', 'FINISH'].includes(st)) resolve(); });
-  });
-  call.call();
-  await done;
-  return window.statuses;
-})()`;
+import { type CallResult, callInPage, callUnregisteredInPage, registerInPage } from './sdk-page-scripts.js';
+import { startSippCallRig } from './sipp-call-rig.js';
 
 interface AudioStats {
   inbound?: { mimeType?: string; packets: number };
@@ -87,23 +60,13 @@ test(
   { timeout: 90_000 },
   (t) =>
     withArtifacts(t, async (artifacts) => {
-      ensureSdkBuilt();
-      const sipp = await startSipp(artifacts, {
+      const { sipp, browser } = await startSippCallRig(artifacts, {
         scenario: REOFFER_PCMA_UAS_SCENARIO,
         name: 'sipp-reoffer-pcma',
         extraArgs: ['-rtp_echo'],
         timeoutMs: 60_000,
       });
-      artifacts.defer(() => sipp.stop());
-      const media = await freeUdpRange(100);
-      const server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
-      artifacts.defer(async () => {
-        assert.equal(await server.stop(), 0);
-      });
-      const browser = await launchBrowser(artifacts, 'chromium');
-      artifacts.defer(() => browser.close());
-      await browser.page.goto(server.url.href);
-      const statuses = await browser.page.evaluate<string[]>(CALL(`sip:reoffer@${sipp.address}`));
+      const statuses = await browser.page.evaluate<string[]>(callUnregisteredInPage(`sip:reoffer@${sipp.address}`));
       assert.deepEqual(statuses.at(-1), 'ESTABLISHED');
 
       const before = await audioStatsInPage(browser.page, 'audio/PCMU');
@@ -132,23 +95,13 @@ test(
   { timeout: 90_000 },
   (t) =>
     withArtifacts(t, async (artifacts) => {
-      ensureSdkBuilt();
-      const sipp = await startSipp(artifacts, {
+      const { sipp, browser } = await startSippCallRig(artifacts, {
         scenario: EARLY_PCMA_THEN_PCMU_UAS_SCENARIO,
         name: 'sipp-early-pcma-then-pcmu',
         extraArgs: ['-rtp_echo'],
         timeoutMs: 60_000,
       });
-      artifacts.defer(() => sipp.stop());
-      const media = await freeUdpRange(100);
-      const server = await startServerProcess({ PARLEY_MEDIA_PORTS: `${media.min}-${media.max}` });
-      artifacts.defer(async () => {
-        assert.equal(await server.stop(), 0);
-      });
-      const browser = await launchBrowser(artifacts, 'chromium');
-      artifacts.defer(() => browser.close());
-      await browser.page.goto(server.url.href);
-      const statuses = await browser.page.evaluate<string[]>(CALL(`sip:early@${sipp.address}`));
+      const statuses = await browser.page.evaluate<string[]>(callUnregisteredInPage(`sip:early@${sipp.address}`));
       assert.ok(statuses.includes('RING_MEDIA'), `early media first: ${statuses}`);
       assert.deepEqual(statuses.at(-1), 'ESTABLISHED');
 
