@@ -13,7 +13,8 @@ import { Forwarder } from './forwarder.js';
 import { type Clock, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
 import { buildFir, buildNack, buildPli, type RtcpPacket } from './rtp/rtcp-packet.js';
 import type { RtpHeader } from './rtp/rtp-header.js';
-import { digitToEvent, eventToDigit, parseTelephoneEvent, writeTelephoneEvent } from './rtp/telephone-event.js';
+import { eventToDigit, parseTelephoneEvent } from './rtp/telephone-event.js';
+import { TelephoneEventSender } from './sources/telephone-event-sender.js';
 
 export interface DtmfEvent {
   /** The leg the digit came from. */
@@ -34,10 +35,6 @@ export interface DtmfTarget {
   clockRate: number;
 }
 
-/** RFC 4733 §2.5.1.2: updates every 50 ms; §2.5.1.4: the end packet is sent three times. */
-const DTMF_PACKET_MS = 50;
-const DTMF_VOLUME = 10;
-
 class Direction {
   readonly audio: Forwarder;
   readonly video: Forwarder;
@@ -49,18 +46,23 @@ class Direction {
   /** A sound is played toward `to` (injectAudio): its RTP timestamp at offset 0, and the peer's audio is held back. */
   injectBase: number | undefined;
   /**
-   * The DTMF generated toward `to` so far: each request waits for the one before, so that two keys pressed
-   * within a digit's duration never interleave their packets in one stream (the far end would read every
-   * change of event code as a new key: "12#" became "12#12#1").
+   * RFC 4733 events generated toward `to`, in its audio stream: requests queue, so that two keys pressed
+   * within a digit's duration never interleave their packets (the far end would read every change of event
+   * code as a new key: "12#" became "12#12#1").
    */
-  dtmfQueue: Promise<unknown> = Promise.resolve();
+  readonly events: TelephoneEventSender;
 
   constructor(
     readonly from: MediaLeg,
     readonly to: MediaLeg,
     audioRate: () => number,
+    clock: Clock,
   ) {
     this.audio = new Forwarder(() => to.localSsrc('audio'), audioRate);
+    this.events = new TelephoneEventSender({
+      send: (pt, payload, marker, ts) => to.sendRtp('audio', this.audio.inject(payload, pt, marker, ts, clock.now())),
+      timestampNow: () => this.audio.currentTimestamp(clock.now()),
+    });
     this.video = new Forwarder(
       () => to.localSsrc('video'),
       () => 90000,
@@ -79,7 +81,6 @@ export class Bridge {
   readonly #options: BridgeOptions;
   #audioRate = 8000;
   #closed = false;
-  readonly #timers = new Map<NodeJS.Timeout, () => void>();
 
   constructor(
     readonly a: MediaLeg,
@@ -89,8 +90,8 @@ export class Bridge {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     const rate = () => this.#audioRate;
-    this.#ab = new Direction(a, b, rate);
-    this.#ba = new Direction(b, a, rate);
+    this.#ab = new Direction(a, b, rate, this.#clock);
+    this.#ba = new Direction(b, a, rate, this.#clock);
     a.onRtp = (kind, packet, header) => this.#relay(this.#ab, kind, packet, header);
     b.onRtp = (kind, packet, header) => this.#relay(this.#ba, kind, packet, header);
     a.onRtcp = (kind, packets) => this.#feedback(this.#ab, kind, packets);
@@ -186,40 +187,10 @@ export class Bridge {
    */
   async sendDtmf(towardLegId: string, digits: string, durationMs = 100, gapMs = 50): Promise<boolean> {
     const dir = towardLegId === this.b.id ? this.#ab : this.#ba;
-    if (dir.dtmf === undefined || this.#closed) return false;
-    const send = async (): Promise<boolean> => {
-      const target = dir.dtmf;
-      if (target === undefined) return false;
-      for (const digit of digits) {
-        const event = digitToEvent(digit);
-        if (event === undefined || this.#closed) continue;
-        await this.#sendEvent(dir, target, event, durationMs);
-        await this.#wait(gapMs);
-      }
-      return true;
-    };
-    const turn = dir.dtmfQueue.then(send);
-    dir.dtmfQueue = turn.catch((e: unknown) => e); // a failed request does not stop the ones after it
-    return turn;
-  }
-
-  async #sendEvent(dir: Direction, target: DtmfTarget, event: number, durationMs: number): Promise<void> {
-    const f = dir.audio;
-    const timestamp = f.currentTimestamp(this.#clock.now());
-    const total = Math.round((durationMs * target.clockRate) / 1000);
-    const payload = Buffer.alloc(4);
-    for (let elapsed = 0, first = true; ; first = false) {
-      const end = elapsed >= durationMs;
-      const duration = end ? total : Math.round((elapsed * target.clockRate) / 1000);
-      writeTelephoneEvent(payload, 0, { event, end, volume: DTMF_VOLUME, duration });
-      const repeats = end ? 3 : 1;
-      for (let i = 0; i < repeats && !this.#closed; i++) {
-        dir.to.sendRtp('audio', f.inject(payload, target.payloadType, first && i === 0, timestamp, this.#clock.now()));
-      }
-      if (end || this.#closed) return;
-      await this.#wait(DTMF_PACKET_MS);
-      elapsed += DTMF_PACKET_MS;
-    }
+    const target = dir.dtmf;
+    if (target === undefined || this.#closed) return false;
+    await dir.events.send(target, digits, durationMs, gapMs);
+    return true;
   }
 
   /**
@@ -241,26 +212,13 @@ export class Bridge {
     dir.injectBase = undefined;
   }
 
-  #wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#timers.delete(t);
-        resolve();
-      }, ms);
-      this.#timers.set(t, resolve);
-    });
-  }
-
   /** Detaches from the legs (the legs stay open; their owner closes them). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Pending DTMF stops at its next step: the waits resolve now and see #closed.
-    for (const [t, resolve] of this.#timers) {
-      clearTimeout(t);
-      resolve();
-    }
-    this.#timers.clear();
+    // Pending DTMF stops at its next step.
+    this.#ab.events.close();
+    this.#ba.events.close();
     this.a.onRtp = undefined;
     this.b.onRtp = undefined;
     this.a.onRtcp = undefined;

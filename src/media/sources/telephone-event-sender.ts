@@ -48,7 +48,8 @@ export class TelephoneEventSender {
       }
     };
     const done = this.#queue.then(run);
-    this.#queue = done;
+    // The caller sees a failure; the requests after it still run.
+    this.#queue = done.catch(() => undefined);
     return done;
   }
 
