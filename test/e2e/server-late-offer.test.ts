@@ -9,7 +9,9 @@ import {
   detectToneInPage,
   freeUdpRange,
   launchBrowser,
+  PCMU,
   SIPP_BYE_ANSWERED,
+  sippSdp,
   startKamailio,
   startSipp,
   withArtifacts,
@@ -56,16 +58,7 @@ Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=sipp 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
-a=sendrecv
+${sippSdp([PCMU], { dtmf: true })}
     ]]>
   </send>
 ${SIPP_BYE_ANSWERED}</scenario>
