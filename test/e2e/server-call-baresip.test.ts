@@ -34,6 +34,13 @@ async function setUp(artifacts: Artifacts, kind: BrowserKind, bobAnswer: 'auto' 
   });
 }
 
+/** The page registers 1001 and calls baresip 1002; resolves once the call is up on both sides. */
+async function callBob(page: PageLike, kamailio: Kamailio, bob: Baresip): Promise<void> {
+  assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+  assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
+  await bob.waitFor(BaresipEvents.established, 10_000);
+}
+
 const count = (events: string[], e: string) => events.filter((x) => x === e).length;
 
 /** Listens in windows of 1.5 s until the tone is heard or `timeoutMs` has passed; the last result. */
@@ -105,9 +112,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
       (t) =>
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
-          assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
-          assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
-          await bob.waitFor(BaresipEvents.established, 10_000);
+          await callBob(page, kamailio, bob);
 
           let since = bob.events.length;
           await page.evaluate('window.call.hold()');
@@ -214,9 +219,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
           const carol = await withCarol(artifacts, kamailio);
-          assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
-          assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
-          await bob.waitFor(BaresipEvents.established, 10_000);
+          await callBob(page, kamailio, bob);
           await page.evaluate(
             "window.transfers = []; for (const s of ['ACCEPTED', 'PROGRESS', 'SUCCEEDED', 'FAILED']) window.call.on('TRANSFER_' + s, () => window.transfers.push(s)); window.call.transfer('1003')",
           );
@@ -232,9 +235,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page } = await setUp(artifacts, kind);
         const carol = await withCarol(artifacts, kamailio);
-        assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
-        assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
-        await bob.waitFor(BaresipEvents.established, 10_000);
+        await callBob(page, kamailio, bob);
         await bob.transfer(kamailio.aor('1003'));
         await carol.waitFor(BaresipEvents.established, 15_000, 'the browser calls the transfer target');
         await bob.waitFor(BaresipEvents.closed, 15_000, 'the transferor leaves');
@@ -253,9 +254,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
           const carol = await withCarol(artifacts, kamailio);
-          assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
-          assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
-          await bob.waitFor(BaresipEvents.established, 10_000);
+          await callBob(page, kamailio, bob);
           await carol.dial(kamailio.aor('1001'));
           await page.waitForFunction('window.incoming !== undefined', 10_000);
           assert.equal(await page.evaluate<string>('window.incoming.caller()'), '1003');
