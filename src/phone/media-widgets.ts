@@ -47,24 +47,34 @@ export class LevelMeter {
 
   constructor(private readonly meter: HTMLMeterElement) {}
 
+  /**
+   * Follows `stream`'s audio. A call's remote stream may get its audio track only after the call is up (the
+   * SDK adds the track when the answer is applied, and a programmatic addTrack fires no event): the source
+   * is connected on the first frame that finds an audio track.
+   */
   attach(stream: MediaStream | undefined): void {
     this.detach();
-    if (!stream || stream.getAudioTracks().length === 0) return;
+    if (!stream) return;
     try {
       this.ctx = new AudioContext();
     } catch (e) {
       console.warn('parley phone: level meter unavailable', e);
       return;
     }
-    const analyser = this.ctx.createAnalyser();
+    const ctx = this.ctx;
+    const analyser = ctx.createAnalyser();
     analyser.fftSize = 512;
-    this.ctx.createMediaStreamSource(stream).connect(analyser);
+    let connected = false;
     const samples = new Float32Array(analyser.fftSize);
     const tick = () => {
+      if (!connected && stream.getAudioTracks().length > 0) {
+        ctx.createMediaStreamSource(stream).connect(analyser);
+        connected = true;
+      }
       analyser.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const s of samples) sum += s * s;
-      this.meter.value = Math.min(1, Math.sqrt(sum / samples.length) * 4);
+      this.meter.value = connected ? Math.min(1, Math.sqrt(sum / samples.length) * 4) : 0;
       this.raf = requestAnimationFrame(tick);
     };
     tick();

@@ -121,6 +121,9 @@ for (const [kind, user] of [
           assert.ok(heard.present, `the page plays baresip's ${BOB_HZ} Hz: ${JSON.stringify(heard)}`);
           await phone.waitFor("/\\d:\\d\\d/.test(document.getElementById('callTimer').textContent)");
           await phone.waitFor("/PCMU|PCMA/.test(document.getElementById('qCodec').textContent)", 5000);
+          // Both level meters move: the microphone's, and the speaker's with baresip's tone.
+          await phone.waitFor("document.getElementById('localLevel').value > 0.02", 5000);
+          await phone.waitFor("document.getElementById('remoteLevel').value > 0.02", 5000);
           assert.equal(await phone.text('callPeer'), '1002');
           assert.equal(await phone.attr('videos', 'hidden'), '', 'an audio call shows no video box');
           await phone.screenshots('in-call-audio');
