@@ -21,6 +21,8 @@ export const DEBIAN_TEST_PACKAGES = [
   'chromium',
   'firefox-esr',
   'pulseaudio', // a null sink: Firefox headless needs an audio output
+  'gcc', // builds the native packet path (scripts/build-native.mjs); the tests run it
+  'libc6-dev',
 ];
 
 function run(cmd, args, opts = {}) {
@@ -85,6 +87,8 @@ switch (action) {
     ensureDebianPackages(DEBIAN_TEST_PACKAGES);
     must('npm', ['run', '--silent', 'lint']);
     must('npm', ['run', '--silent', 'typecheck']);
+    // The tests run the native packet path: here a missing compiler is an error, not a fallback.
+    must(process.execPath, ['scripts/build-native.mjs', '--strict']);
     must('npm', ['run', '--silent', 'build']);
     process.exit(run(process.execPath, ['scripts/test.mjs', ...process.argv.slice(3)]));
     break;

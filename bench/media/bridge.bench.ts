@@ -11,6 +11,7 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { packetPathInUse } from '../../src/media/native/native-addon.js';
 import type { GeneratorReply, GeneratorRequest } from './load-generator.js';
 import { startParleyRelay } from './parley-relay.js';
 import type { Relay } from './relay.js';
@@ -124,6 +125,8 @@ async function bench(n: number, relay: Relay) {
     return {
       calls: n,
       relay: relay.name,
+      // Parley's packet path (PARLEY_MEDIA_PACKET_PATH: native by default when built, js to compare).
+      path: relay.name === 'parley' ? packetPathInUse().path : 'user space',
       srtp: (await relay.srtpProfile()) ?? '?',
       setupSec: +(setupMs / 1000).toFixed(1),
       cpuPercentOfCore: +((cpuUs / 1000 / windowMs) * 100).toFixed(1),

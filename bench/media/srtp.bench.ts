@@ -1,5 +1,6 @@
 // npm run bench:srtp — CPU per SRTP operation on one 172-byte PCMU packet (12-byte header, 160 bytes of
-// payload): Parley's SrtpSession (src/media/srtp) beside werift 0.24's SrtpSession in the same run, for
+// payload): Parley's SrtpSession (src/media/srtp), the native packet path's (src/media/native, through
+// Node-API, a new Buffer per call) and werift 0.24's SrtpSession in the same run, for
 // both protection profiles. One thread, no I/O: what the media path pays for SRTP per relayed packet.
 // Each figure is the median of 9 rounds of 20,000 packets (fresh receiving sessions each round, so
 // the replay check passes and the rollover counter starts at zero, as on a new call).
@@ -7,8 +8,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { RtpHeader, SrtpSession as WeriftSrtpSession } from 'werift';
+import { nativeAddon } from '../../src/media/native/native-addon.js';
+import { NativeSrtpSession } from '../../src/media/native/native-srtp-session.js';
 import { SRTP_PROFILES } from '../../src/media/srtp/srtp-profile.js';
 import { SrtpSession } from '../../src/media/srtp/srtp-session.js';
+
+const addon = nativeAddon();
 
 const ROUNDS = 9;
 const PACKETS = 20_000;
@@ -53,6 +58,18 @@ for (const profile of SRTP_PROFILES) {
       const s = new SrtpSession(profile, b, a);
       return (i) => s.unprotectRtp(incoming[i] as Buffer);
     }),
+    ...(addon === undefined
+      ? {}
+      : {
+          'native unprotect µs': measure(() => {
+            const s = new NativeSrtpSession(addon, profile, b, a);
+            return (i) => s.unprotectRtp(incoming[i] as Buffer);
+          }),
+          'native protect µs': measure(() => {
+            const s = new NativeSrtpSession(addon, profile, a, b);
+            return (i) => s.protectRtp(plain[i] as Buffer);
+          }),
+        }),
     'werift decrypt µs': measure(() => {
       const s = new WeriftSrtpSession(config(b, a));
       return (i) => s.decrypt(incoming[i] as Buffer);

@@ -8,7 +8,7 @@ import { buildNack, buildPli, parseRtcp } from './rtp/rtcp-packet.js';
 import { newRtpHeader, parseRtpHeader, writeRtpHeader } from './rtp/rtp-header.js';
 import { parseTelephoneEvent, writeTelephoneEvent } from './rtp/telephone-event.js';
 import { RtpLeg } from './rtp-leg.js';
-import { nextMessage, portOf, udpPeer, within } from './test-helpers.js';
+import { collect, nextMessage, portOf, udpPeer, within } from './test-helpers.js';
 
 // Both legs are RTP legs here: the bridge only sees the MediaLeg interface, and plain sockets let the
 // test look at every header. The WebRTC leg is exercised in test/e2e/media-chromium-rtp.test.ts.
@@ -40,25 +40,6 @@ function header(buf: Buffer) {
   const h = newRtpHeader();
   assert.equal(parseRtpHeader(buf, buf.length, h), undefined);
   return h;
-}
-
-/** Collects the next n RTP packets a peer receives. */
-function collect(s: Socket, n: number, what: string): Promise<Buffer[]> {
-  const got: Buffer[] = [];
-  return within(
-    new Promise((resolve) => {
-      const on = (msg: Buffer) => {
-        got.push(msg);
-        if (got.length === n) {
-          s.off('message', on);
-          resolve(got);
-        }
-      };
-      s.on('message', on);
-    }),
-    3000,
-    what,
-  );
 }
 
 describe('Bridge (real sockets, two RTP legs)', () => {

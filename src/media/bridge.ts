@@ -11,6 +11,7 @@
 import type { PayloadTypeMap } from '../sdp/index.js';
 import { Forwarder } from './forwarder.js';
 import { type Clock, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
+import type { ForwardedPacket, MediaSocket } from './media-socket.js';
 import { buildFir, buildNack, buildPli, type RtcpPacket } from './rtp/rtcp-packet.js';
 import type { RtpHeader } from './rtp/rtp-header.js';
 import { eventToDigit, parseTelephoneEvent } from './rtp/telephone-event.js';
@@ -43,6 +44,8 @@ class Direction {
   inDtmfRates: (number | undefined)[] = new Array(128).fill(undefined);
   lastEventTimestamp = -1;
   firSeq = 0;
+  /** The socket whose fast route (native packet path) carries this direction's audio, when one is programmed. */
+  routedOn: MediaSocket | undefined;
   /** A sound is played toward `to` (injectAudio): its RTP timestamp at offset 0, and the peer's audio is held back. */
   injectBase: number | undefined;
   /**
@@ -56,7 +59,7 @@ class Direction {
     readonly from: MediaLeg,
     readonly to: MediaLeg,
     audioRate: () => number,
-    clock: Clock,
+    readonly clock: Clock,
   ) {
     this.audio = new Forwarder(() => to.localSsrc('audio'), audioRate);
     this.events = new TelephoneEventSender({
@@ -67,6 +70,38 @@ class Direction {
       () => to.localSsrc('video'),
       () => 90000,
     );
+    this.audio.onChange = () => this.unroute();
+  }
+
+  unroute(): void {
+    this.routedOn?.unroute();
+    this.routedOn = undefined;
+  }
+
+  /**
+   * After relaying an audio packet: lets the native packet path carry the ones that follow the same way
+   * (same SSRC, a passthrough PT, the same source and destination), as the forwarder just did. Each packet
+   * it forwards is counted as rewrite() and the legs would have: received on one stream, sent on the other.
+   */
+  route(): void {
+    const input = this.from.routeInput('audio');
+    const output = this.to.routeOutput('audio');
+    if (input === undefined || output === undefined) return;
+    const p = this.audio.fastRoute();
+    const { stream: received } = input;
+    const { stream: sent, onSendError } = output;
+    const forwarder = this.audio;
+    const clock = this.clock;
+    const sink = (h: ForwardedPacket) => {
+      const now = clock.now();
+      received.fastRoutePackets++;
+      received.onReceived(h.ssrc, h.sequenceNumber, h.timestamp, h.payloadType, h.payloadLength, now);
+      const timestamp = forwarder.noteForwarded(h.sequenceNumber, h.timestamp, now);
+      if (h.error === 0) sent.onForwarded(h.length, timestamp, now);
+      else onSendError(h.error);
+    };
+    if (input.socket.route(output.socket, { ...p, outSsrc: this.to.localSsrc('audio'), source: input.source }, sink))
+      this.routedOn = input.socket;
   }
 
   forwarder(kind: StreamKind): Forwarder {
@@ -129,7 +164,9 @@ export class Bridge {
     // While a sound is injected toward dir.to, the voice of dir.from is replaced (its DTMF events still pass).
     if (kind === 'audio' && dir.injectBase !== undefined && dtmfRate === undefined) return;
     const f = dir.forwarder(kind);
-    if (f.rewrite(packet, h, now)) dir.to.sendRtp(kind, packet);
+    if (!f.rewrite(packet, h, now)) return;
+    dir.to.sendRtp(kind, packet);
+    if (kind === 'audio' && dtmfRate === undefined) dir.route();
   }
 
   #observeDtmf(dir: Direction, packet: Buffer, h: RtpHeader, clockRate: number): void {
@@ -219,6 +256,8 @@ export class Bridge {
     // Pending DTMF stops at its next step.
     this.#ab.events.close();
     this.#ba.events.close();
+    this.#ab.unroute();
+    this.#ba.unroute();
     this.a.onRtp = undefined;
     this.b.onRtp = undefined;
     this.a.onRtcp = undefined;

@@ -26,6 +26,8 @@ export type MediaErrorCode =
   | 'MEDIA_ICE_FAILED'
   | 'MEDIA_DTLS_FAILED'
   | 'MEDIA_CLOSED'
+  // The native packet path was required (PARLEY_MEDIA_PACKET_PATH=native) and the addon cannot be loaded.
+  | 'MEDIA_NATIVE_UNAVAILABLE'
   // sounds played by the server (sources/)
   | 'MEDIA_BAD_SOURCE'
   | 'MEDIA_WAV_NOT_RIFF'

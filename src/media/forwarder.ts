@@ -10,7 +10,6 @@ import { setPayloadType, setSequenceNumber, setSsrc, setTimestamp, writeRtpHeade
 import { scaleTelephoneEventDuration } from './rtp/telephone-event.js';
 
 export class Forwarder {
-  routes: PayloadTypeMap = [];
   #started = false;
   #inSsrc = -1;
   #seqOffset = 0;
@@ -20,6 +19,13 @@ export class Forwarder {
   lastAt = 0;
   /** Packets dropped for lack of a route (PT not negotiated on the outgoing leg). */
   unrouted = 0;
+  /**
+   * Called when what a fast route was programmed from changes (routes, the offsets after an injected
+   * packet or a new source SSRC): the bridge clears the route, the next packet re-programs it.
+   */
+  onChange: (() => void) | undefined;
+  #routes: PayloadTypeMap = [];
+  #fastPayloadTypes: Buffer | undefined;
 
   constructor(
     /** Returns the SSRC the outgoing leg sends with. */
@@ -31,8 +37,18 @@ export class Forwarder {
    * Rewrites the packet in place for the outgoing leg; returns false to drop it.
    * @param now ms, for the timestamp gap when the source changes
    */
+  get routes(): PayloadTypeMap {
+    return this.#routes;
+  }
+
+  set routes(routes: PayloadTypeMap) {
+    this.#routes = routes;
+    this.#fastPayloadTypes = undefined;
+    this.onChange?.();
+  }
+
   rewrite(buf: Buffer, h: RtpHeader, now: number): boolean {
-    const route = this.routes[h.payloadType];
+    const route = this.#routes[h.payloadType];
     if (route === undefined) {
       this.unrouted++;
       return false;
@@ -48,17 +64,49 @@ export class Forwarder {
     setSsrc(buf, this.outSsrc());
     setSequenceNumber(buf, seq);
     setTimestamp(buf, ts);
+    this.#advance(seq, ts, now);
+    return true;
+  }
+
+  #advance(seq: number, ts: number, now: number): void {
     if (((seq - this.lastSeq) & 0xffff) < 0x8000 || !this.#started) {
       this.lastSeq = seq;
       this.lastTimestamp = ts;
       this.lastAt = now;
     }
     this.#started = true;
-    return true;
+  }
+
+  /**
+   * What a fast route needs to do what rewrite() does, for the source SSRC of the last packet: the
+   * offsets and the PTs it maps (RFC 4733 events excluded: the bridge reads them and may rescale them).
+   */
+  fastRoute(): { inSsrc: number; sequenceOffset: number; timestampOffset: number; payloadTypes: Buffer } {
+    if (this.#fastPayloadTypes === undefined) {
+      const pts = Buffer.alloc(128, 255);
+      this.#routes.forEach((route, pt) => {
+        if (route !== undefined && route.kind !== 'telephone-event') pts[pt] = route.payloadType;
+      });
+      this.#fastPayloadTypes = pts;
+    }
+    return {
+      inSsrc: this.#inSsrc,
+      sequenceOffset: this.#seqOffset,
+      timestampOffset: this.#tsOffset,
+      payloadTypes: this.#fastPayloadTypes,
+    };
+  }
+
+  /** A packet the fast route rewrote and sent (as rewrite() would have); returns its outgoing timestamp. */
+  noteForwarded(sequenceNumber: number, timestamp: number, now: number): number {
+    const ts = (timestamp + this.#tsOffset) >>> 0;
+    this.#advance((sequenceNumber + this.#seqOffset) & 0xffff, ts, now);
+    return ts;
   }
 
   #resync(h: RtpHeader, now: number): void {
     this.#inSsrc = h.ssrc;
+    this.onChange?.();
     if (!this.#started) {
       this.#seqOffset = 0;
       this.#tsOffset = 0;
@@ -90,6 +138,7 @@ export class Forwarder {
     writeRtpHeader(buf, { marker, payloadType, sequenceNumber: seq, timestamp, ssrc: this.outSsrc() });
     payload.copy(buf, 12);
     this.#seqOffset = (this.#seqOffset + 1) & 0xffff;
+    this.onChange?.();
     if (!this.#started) {
       this.#started = true;
       this.lastTimestamp = timestamp;

@@ -12,6 +12,7 @@ export type {
   RtpLegRequest,
   WebRtcLegRequest,
 } from './media-plane.js';
+export { configurePacketPath, type PacketPathMode, packetPathInUse } from './native/native-addon.js';
 // Server-side media (sources/): what play() takes, and G.711/tone helpers for detection.
 export { decodeG711, encodeG711, type G711Law } from './sources/g711.js';
 export { goertzelPower, toneRatio } from './sources/goertzel.js';

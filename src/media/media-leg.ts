@@ -2,8 +2,10 @@
 // rewritten packets, the SSRC the leg sends with, and stats. Callbacks, not events, on the packet path:
 // one function call per packet and no listener arrays.
 
+import type { MediaSocket, Source } from './media-socket.js';
 import type { RtcpPacket } from './rtp/rtcp-packet.js';
 import type { RtpHeader } from './rtp/rtp-header.js';
+import type { StreamState } from './stream-state.js';
 
 export type StreamKind = 'audio' | 'video';
 
@@ -20,6 +22,8 @@ export interface StreamStats {
   jitterMs: number;
   /** From the peer's RTCP receiver reports, when it sent any. */
   roundTripTimeMs: number | undefined;
+  /** Received packets the native packet path relayed on its own (fast route; also in packetsReceived). */
+  fastRoutePackets?: number;
   /** Packets that failed to parse (RTP, RTCP) or to authenticate (SRTP). */
   invalidPackets: number;
   /** Packets dropped because they came from another address than the latched one. */
@@ -53,6 +57,18 @@ export interface MediaLeg {
   remoteSsrc(kind: StreamKind): number | undefined;
   stats(): LegStats;
   close(): Promise<void>;
+
+  // The native packet path's fast routes (media-socket.ts, native/c/addon.c): the bridge programs them
+  // from what it just relayed, and counts what they forward in the legs' streams.
+  /** Where `kind` arrives, and the only source accepted (undefined: any), for a fast route. */
+  routeInput(kind: StreamKind): { socket: MediaSocket; source: Source | undefined; stream: StreamState } | undefined;
+  /**
+   * The socket `kind` goes out on now (its peer set by the last send), for a fast route, and where a failed
+   * send of the route is reported (an errno).
+   */
+  routeOutput(
+    kind: StreamKind,
+  ): { socket: MediaSocket; stream: StreamState; onSendError: (errno: number) => void } | undefined;
 }
 
 export interface Clock {

@@ -3,13 +3,22 @@
 // accepted and the source is learnt; after that, packets from other sources are counted and dropped.
 // A new remote address from SDP (re-INVITE) unlatches.
 
-import type { RemoteInfo, Socket } from 'node:dgram';
 import { MediaError } from './errors.js';
 import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
+import {
+  dropReason,
+  errnoName,
+  MediaSocket,
+  PACKET_RAW,
+  PACKET_RTCP,
+  PACKET_RTP,
+  type Source,
+} from './media-socket.js';
+
 import type { PortPair, PortPool } from './port-pool.js';
 import { parseRtcp } from './rtp/rtcp-packet.js';
 import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
-import type { SdesSrtp } from './sdes-srtp.js';
+import type { SrtpContext } from './srtp/srtp-session.js';
 import { StreamState } from './stream-state.js';
 
 export interface RemoteEndpoint {
@@ -43,7 +52,7 @@ class RtpStream extends StreamState {
   rtcpLatch: Latch | undefined;
   rtpLatchFromSdp = false;
   /** RFC 4568 SDES-SRTP contexts, when negotiated. */
-  srtp: SdesSrtp | undefined;
+  srtp: SrtpContext | undefined;
   /** We offered SDES and the answer (with the peer's key) has not come: packets cannot be read yet. */
   srtpPending = false;
   rtcpLatchFromSdp = false;
@@ -54,8 +63,16 @@ class RtpStream extends StreamState {
   constructor(
     kind: StreamKind,
     readonly ports: PortPair,
+    readonly rtpSocket: MediaSocket,
+    readonly rtcpSocket: MediaSocket | undefined,
   ) {
     super(kind);
+  }
+
+  setSrtp(srtp: SrtpContext | undefined): void {
+    this.srtp = srtp;
+    this.rtpSocket.setSrtp(srtp);
+    this.rtcpSocket?.setSrtp(srtp);
   }
 }
 
@@ -91,12 +108,28 @@ export class RtpLeg implements MediaLeg {
     const existing = this.#streams.get(kind);
     if (existing !== undefined) return existing.ports.port;
     const ports = await this.#pool.allocate(rtcpMux);
-    const stream = new RtpStream(kind, ports);
+    const socket = (rtcpOnly: boolean, onPacket: (status: number, data: Buffer, from: Source) => void) => ({
+      rtcpOnly,
+      listen: true,
+      onPacket,
+      onSendError: (code: string, to: Source | undefined) => this.#onSocketError(stream, code, to),
+    });
+    const stream: RtpStream = new RtpStream(
+      kind,
+      ports,
+      new MediaSocket(
+        ports.rtp,
+        socket(false, (status, data, from) => this.#onRtpSocket(stream, status, data, from)),
+      ),
+      ports.rtcp &&
+        new MediaSocket(
+          ports.rtcp,
+          socket(true, (status, data, from) => this.#onRtcpPacket(stream, status, data, from)),
+        ),
+    );
     stream.rtcpMux = rtcpMux;
     this.#streams.set(kind, stream);
-    ports.onError = (error) => this.#onSocketError(stream, error, undefined);
-    ports.rtp.on('message', (msg, rinfo) => this.#onRtpSocket(stream, msg, rinfo));
-    ports.rtcp?.on('message', (msg, rinfo) => this.#onRtcpPacket(stream, msg, rinfo));
+    ports.onError = (error) => this.#onSocketError(stream, errorCode(error), undefined);
     return ports.port;
   }
 
@@ -120,6 +153,9 @@ export class RtpLeg implements MediaLeg {
     s.remote = next;
     s.held = next === undefined;
     s.rtcpMux = rtcpMux || s.ports.rtcp === undefined;
+    // Fast routes toward this stream wait for the next send to learn where to go now.
+    s.rtpSocket.clearPeer();
+    s.rtcpSocket?.clearPeer();
   }
 
   /**
@@ -127,14 +163,14 @@ export class RtpLeg implements MediaLeg {
    * not yet keyed: until the answer brings the peer's key, what arrives is dropped, never read as plain
    * RTP (RFC 4568 §7.1.3: the answerer may send SRTP before its answer arrives).
    */
-  setSrtp(kind: StreamKind, srtp: SdesSrtp | undefined | 'pending'): void {
+  setSrtp(kind: StreamKind, srtp: SrtpContext | undefined | 'pending'): void {
     const s = this.#streams.get(kind);
     if (s === undefined) return;
     if (srtp === 'pending') {
       s.srtpPending = s.srtp === undefined;
       return;
     }
-    s.srtp = srtp;
+    s.setSrtp(srtp);
     s.srtpPending = false;
   }
 
@@ -143,7 +179,9 @@ export class RtpLeg implements MediaLeg {
     kind: StreamKind,
     codecs: { payloadType: number; name: string; clockRate: number; rtcpFb?: string[] }[],
   ): void {
-    this.#streams.get(kind)?.setCodecs(codecs);
+    const s = this.#streams.get(kind);
+    s?.setCodecs(codecs);
+    s?.rtpSocket.invalidateRoutes();
   }
 
   localSsrc(kind: StreamKind): number {
@@ -160,9 +198,15 @@ export class RtpLeg implements MediaLeg {
     return this.#streams.get(kind)?.rtpLatch;
   }
 
-  #onRtpSocket(s: RtpStream, msg: Buffer, rinfo: RemoteInfo): void {
-    if (s.rtcpMux && isRtcp(msg)) {
-      this.#onRtcpPacket(s, msg, rinfo);
+  /** A datagram on the RTP socket, unprotected by the MediaSocket when the stream has SRTP. */
+  #onRtpSocket(s: RtpStream, status: number, msg: Buffer, rinfo: Source): void {
+    if (status === PACKET_RTCP || (status === PACKET_RAW && s.rtcpMux && isRtcp(msg))) {
+      this.#onRtcpPacket(s, status, msg, rinfo);
+      return;
+    }
+    if (status < 0) {
+      s.invalidPackets++;
+      this.#onDropped?.(s.kind, `SRTP packet dropped: ${dropReason(status)}`, `${rinfo.address}:${rinfo.port}`);
       return;
     }
     const h = this.#header;
@@ -171,20 +215,10 @@ export class RtpLeg implements MediaLeg {
       this.#onDropped?.(s.kind, 'malformed RTP', `${rinfo.address}:${rinfo.port}`);
       return;
     }
-    if (s.srtpPending) {
+    if (status !== PACKET_RTP && s.srtpPending) {
       s.invalidPackets++;
       this.#onDropped?.(s.kind, 'SRTP before the answer brought its key', `${rinfo.address}:${rinfo.port}`);
       return;
-    }
-    if (s.srtp !== undefined) {
-      // RFC 3711 §3.3: authenticate before anything else; a packet that fails never latches.
-      const plain = s.srtp.unprotectRtp(msg);
-      if (typeof plain === 'string' || parseRtpHeader(plain, plain.length, h) !== undefined) {
-        s.invalidPackets++;
-        this.#onDropped?.(s.kind, `SRTP packet dropped: ${plain}`, `${rinfo.address}:${rinfo.port}`);
-        return;
-      }
-      msg = plain;
     }
     const latch = s.rtpLatch;
     const fromSdp = s.remote !== undefined && rinfo.port === s.remote.port && rinfo.address === s.remote.address;
@@ -193,6 +227,7 @@ export class RtpLeg implements MediaLeg {
     // must not capture the stream), and that latch is final.
     if (latch === undefined || (fromSdp && !s.rtpLatchFromSdp)) {
       s.rtpLatch = { address: rinfo.address, port: rinfo.port };
+      s.rtpSocket.clearPeer();
       s.rtpLatchFromSdp = fromSdp;
     } else if (latch.port !== rinfo.port || latch.address !== rinfo.address) {
       s.unexpectedSourcePackets++;
@@ -207,20 +242,33 @@ export class RtpLeg implements MediaLeg {
     this.onRtp?.(s.kind, msg, h);
   }
 
-  #onRtcpPacket(s: RtpStream, msg: Buffer, rinfo: RemoteInfo): void {
-    if (s.srtpPending) {
+  routeInput(kind: StreamKind): ReturnType<MediaLeg['routeInput']> {
+    const s = this.#streams.get(kind);
+    // Only from the latched source: anything else is the JavaScript path's to judge (latching, drops).
+    if (s?.rtpLatch === undefined || s.srtpPending || this.#closed) return undefined;
+    return { socket: s.rtpSocket, source: s.rtpLatch, stream: s };
+  }
+
+  routeOutput(kind: StreamKind): ReturnType<MediaLeg['routeOutput']> {
+    const s = this.#streams.get(kind);
+    if (s === undefined || s.held || this.#closed) return undefined;
+    return {
+      socket: s.rtpSocket,
+      stream: s,
+      onSendError: (errno) => this.#onSocketError(s, errnoName(errno), s.rtpLatch ?? s.remote),
+    };
+  }
+
+  #onRtcpPacket(s: RtpStream, status: number, msg: Buffer, rinfo: Source): void {
+    if (status < 0) {
+      s.invalidPackets++;
+      this.#onDropped?.(s.kind, `SRTCP packet dropped: ${dropReason(status)}`, `${rinfo.address}:${rinfo.port}`);
+      return;
+    }
+    if (status === PACKET_RAW && s.srtpPending) {
       s.invalidPackets++;
       this.#onDropped?.(s.kind, 'SRTCP before the answer brought its key', `${rinfo.address}:${rinfo.port}`);
       return;
-    }
-    if (s.srtp !== undefined) {
-      const plain = s.srtp.unprotectRtcp(msg);
-      if (typeof plain === 'string') {
-        s.invalidPackets++;
-        this.#onDropped?.(s.kind, `SRTCP packet dropped: ${plain}`, `${rinfo.address}:${rinfo.port}`);
-        return;
-      }
-      msg = plain;
     }
     const parsed = parseRtcp(msg, msg.length);
     if (!parsed.ok) {
@@ -255,52 +303,37 @@ export class RtpLeg implements MediaLeg {
     const to = s.rtpLatch ?? s.remote;
     if (to === undefined || to.port === 0) return;
     s.onSent(packet, this.#clock.now());
-    this.#send(s, s.ports.rtp, s.srtp === undefined ? packet : s.srtp.protectRtp(packet), to);
+    this.#send(s, s.rtpSocket, packet, PACKET_RTP, to);
   }
 
   sendRtcp(kind: StreamKind, plain: Buffer): void {
     const s = this.#streams.get(kind);
     if (s === undefined || this.#closed || s.held) return;
-    const packet = s.srtp === undefined ? plain : s.srtp.protectRtcp(plain);
-    const socket: Socket = s.rtcpMux || s.ports.rtcp === undefined ? s.ports.rtp : s.ports.rtcp;
+    const socket = s.rtcpMux || s.rtcpSocket === undefined ? s.rtpSocket : s.rtcpSocket;
     if (s.rtcpMux) {
       const to = s.rtpLatch ?? s.remote;
-      if (to !== undefined && to.port !== 0) this.#send(s, socket, packet, to);
+      if (to !== undefined && to.port !== 0) this.#send(s, socket, plain, PACKET_RTCP, to);
       return;
     }
     const to =
       s.rtcpLatch ??
       (s.remote && { address: s.remote.rtcpAddress ?? s.remote.address, port: s.remote.rtcpPort ?? s.remote.port + 1 });
-    if (to !== undefined && to.port !== 0) this.#send(s, socket, packet, to);
+    if (to !== undefined && to.port !== 0) this.#send(s, socket, plain, PACKET_RTCP, to);
   }
 
   /**
-   * A send never throws out of the packet path: a synchronous throw (closed socket, bad port) and the
-   * asynchronous error of the callback (EACCES, EHOSTUNREACH, ECONNREFUSED from an earlier ICMP) are counted
-   * in the stream's stats and reported like a dropped packet (the plane's DropReporter throttles the log).
+   * A send never throws out of the packet path: a synchronous failure (closed socket, bad port) and the
+   * asynchronous error of a send (EACCES, EHOSTUNREACH, ECONNREFUSED from an earlier ICMP) are counted in the
+   * stream's stats and reported like a dropped packet (the plane's DropReporter throttles the log).
    */
-  #send(s: RtpStream, socket: Socket, packet: Buffer | undefined, to: Latch): void {
-    if (packet === undefined) {
+  #send(s: RtpStream, socket: MediaSocket, packet: Buffer, mode: number, to: Source): void {
+    if (!socket.send(packet, mode, to))
       this.#onDropped?.(s.kind, 'RTP/RTCP packet shorter than its header: not sent', `${to.address}:${to.port}`);
-      return;
-    }
-    try {
-      socket.send(packet, to.port, to.address, (error) => {
-        if (error) this.#onSocketError(s, error, to);
-      });
-    } catch (error) {
-      this.#onSocketError(s, error, to);
-    }
   }
 
-  #onSocketError(s: RtpStream, error: unknown, to: Latch | undefined): void {
+  #onSocketError(s: RtpStream, code: string, to: Source | undefined): void {
     s.socketErrors++;
-    const code = (error as { code?: unknown } | null)?.code;
-    this.#onDropped?.(
-      s.kind,
-      `socket error (${typeof code === 'string' ? code : String(error)})`,
-      to === undefined ? 'the socket' : `${to.address}:${to.port}`,
-    );
+    this.#onDropped?.(s.kind, `socket error (${code})`, to === undefined ? 'the socket' : `${to.address}:${to.port}`);
   }
 
   /** Sends each stream's RTCP report (SR or RR, with SDES), RFC 3550 §6.4. */
@@ -325,9 +358,18 @@ export class RtpLeg implements MediaLeg {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const s of this.#streams.values()) this.#pool.release(s.ports);
+    for (const s of this.#streams.values()) {
+      s.rtpSocket.close();
+      s.rtcpSocket?.close();
+      this.#pool.release(s.ports);
+    }
     this.#streams.clear();
     this.onRtp = undefined;
     this.onRtcp = undefined;
   }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : String(error);
 }

@@ -5,7 +5,7 @@ import type { MediaDescription, SessionDescription } from '../sdp/index.js';
 import { MediaError } from './errors.js';
 import type { StreamKind } from './media-leg.js';
 import type { RtpLeg } from './rtp-leg.js';
-import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, type SdesCrypto, SdesSrtp } from './sdes-srtp.js';
+import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, type SdesCrypto, sdesSrtp } from './sdes-srtp.js';
 
 export class SdesNegotiation {
   /** The master keys we put in our last offer, per m= index and crypto tag. */
@@ -43,7 +43,7 @@ export class SdesNegotiation {
       const theirs = suite === undefined ? undefined : parseInlineKey(c.keyParams, suite);
       if (suite === undefined || theirs === undefined) continue;
       const { crypto, keySalt } = newCrypto(c.tag, suite);
-      leg.setSrtp(kind, new SdesSrtp(suite, keySalt, theirs));
+      leg.setSrtp(kind, sdesSrtp(suite, keySalt, theirs));
       this.#inUse = true;
       return [crypto];
     }
@@ -62,7 +62,7 @@ export class SdesNegotiation {
       const suite = chosen === undefined ? undefined : findSuite(chosen.suite);
       const ours = chosen === undefined ? undefined : this.#offeredKeys.get(`${index}:${chosen.tag}`);
       const theirs = suite === undefined || chosen === undefined ? undefined : parseInlineKey(chosen.keyParams, suite);
-      const keyed = suite && ours && theirs ? new SdesSrtp(suite, ours, theirs) : undefined;
+      const keyed = suite && ours && theirs ? sdesSrtp(suite, ours, theirs) : undefined;
       leg.setSrtp(m.kind, keyed);
       if (keyed !== undefined) this.#inUse = true;
     });

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { PortPool } from './port-pool.js';
 import { newRtpHeader, parseRtpHeader, writeRtpHeader } from './rtp/rtp-header.js';
 import { RtpLeg } from './rtp-leg.js';
-import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, SdesSrtp } from './sdes-srtp.js';
+import { findSuite, newCrypto, parseInlineKey, SDES_SUITES, sdesSrtp } from './sdes-srtp.js';
 import { nextMessage, portOf, udpPeer, within } from './test-helpers.js';
 
 const [cm, gcm] = SDES_SUITES;
@@ -32,8 +32,8 @@ describe('RFC 4568 key parameters', () => {
     test(`${suite.name}: what one side protects the other unprotects; a flipped bit fails authentication`, () => {
       const a = newCrypto(1, suite).keySalt;
       const b = newCrypto(1, suite).keySalt;
-      const alice = new SdesSrtp(suite, a, b);
-      const bob = new SdesSrtp(suite, b, a);
+      const alice = sdesSrtp(suite, a, b);
+      const bob = sdesSrtp(suite, b, a);
       const packet = rtp(1);
       const protectedPacket = alice.protectRtp(Buffer.from(packet));
       assert.ok(protectedPacket);
@@ -74,7 +74,7 @@ describe('RtpLeg with SDES-SRTP', () => {
     leg.setRemote('audio', { address: '127.0.0.1', port: portOf(device), rtcpPort: undefined }, false);
     const ours = newCrypto(1, cm).keySalt;
     const theirs = newCrypto(1, cm).keySalt;
-    const deviceSrtp = new SdesSrtp(cm, theirs, ours);
+    const deviceSrtp = sdesSrtp(cm, theirs, ours);
     // Offered, not yet answered: the device's SRTP cannot be read; it is dropped, never taken for RTP.
     leg.setSrtp('audio', 'pending');
     const early = within(
@@ -87,7 +87,7 @@ describe('RtpLeg with SDES-SRTP', () => {
     device.send(deviceSrtp.protectRtp(rtp(4)) ?? Buffer.alloc(0), port, '127.0.0.1');
     assert.equal(await early, 'SRTP before the answer brought its key');
     drops.length = 0;
-    leg.setSrtp('audio', new SdesSrtp(cm, ours, theirs));
+    leg.setSrtp('audio', sdesSrtp(cm, ours, theirs));
 
     const got = within(
       new Promise<Buffer>((resolve) => {

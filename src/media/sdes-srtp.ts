@@ -1,10 +1,11 @@
 // SDES-SRTP toward the SIP side (RFC 4568): keys travel in SDP a=crypto lines ("inline:" base64 of the
-// master key and salt, §6.1); SRTP itself (RFC 3711, RFC 7714) is Parley's SrtpSession (srtp/), the same
+// master key and salt, §6.1); SRTP itself (RFC 3711, RFC 7714) is Parley's SRTP session (srtp/ or the native one), the same
 // packet path as the browser's DTLS-SRTP leg. Only the suites browsers' stacks also use.
 
 import { randomBytes } from 'node:crypto';
+import { newSrtpSession } from './native/native-srtp-session.js';
 import { SRTP_PROFILES, type SrtpProfile, srtpProfileByName } from './srtp/srtp-profile.js';
-import { SrtpSession } from './srtp/srtp-session.js';
+import type { SrtpContext } from './srtp/srtp-session.js';
 
 export type SdesSuite = SrtpProfile;
 
@@ -39,9 +40,7 @@ export function parseInlineKey(keyParams: string, suite: SdesSuite): Buffer | un
 }
 
 /** One stream's SRTP contexts from a=crypto key-salts: ours to protect, the peer's to unprotect. */
-export class SdesSrtp extends SrtpSession {
-  constructor(suite: SdesSuite, local: Buffer, remote: Buffer) {
-    const split = (b: Buffer) => ({ key: b.subarray(0, suite.keyLength), salt: b.subarray(suite.keyLength) });
-    super(suite, split(local), split(remote));
-  }
+export function sdesSrtp(suite: SdesSuite, local: Buffer, remote: Buffer): SrtpContext {
+  const split = (b: Buffer) => ({ key: b.subarray(0, suite.keyLength), salt: b.subarray(suite.keyLength) });
+  return newSrtpSession(suite, split(local), split(remote));
 }

@@ -26,6 +26,8 @@ export class StreamState {
   lastSentAt = 0;
   sentSinceReport = false;
   invalidPackets = 0;
+  /** Received packets the native packet path's fast route relayed without JavaScript (also in packetsReceived). */
+  fastRoutePackets = 0;
   unexpectedSourcePackets = 0;
   /** Send or socket errors (EACCES, ICMP unreachable reported on a later send). */
   socketErrors = 0;
@@ -77,6 +79,15 @@ export class StreamState {
       this.#sentPackets.store(packet, ((packet[2] as number) << 8) | (packet[3] as number), now);
     }
     this.lastSentTimestamp = readUint32(packet, 4);
+    this.lastSentAt = now;
+    this.sentSinceReport = true;
+  }
+
+  /** A packet a fast route sent for this stream (audio: nothing to keep for retransmission). */
+  onForwarded(length: number, timestamp: number, now: number): void {
+    this.packetsSent++;
+    this.bytesSent += length - 12;
+    this.lastSentTimestamp = timestamp;
     this.lastSentAt = now;
     this.sentSinceReport = true;
   }
@@ -163,6 +174,7 @@ export class StreamState {
       jitterMs: (this.recv.jitter * 1000) / this.clockRate,
       roundTripTimeMs: this.roundTripTimeMs,
       invalidPackets: this.invalidPackets,
+      fastRoutePackets: this.fastRoutePackets,
       unexpectedSourcePackets: this.unexpectedSourcePackets,
       socketErrors: this.socketErrors,
       nackCount: this.nackCount,

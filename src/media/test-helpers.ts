@@ -24,3 +24,22 @@ export function nextMessage(s: Socket, ms = 2000): Promise<{ msg: Buffer; rinfo:
 }
 
 export const portOf = (s: Socket): number => s.address().port;
+
+/** Resolves with the next `n` datagrams `s` receives. */
+export function collect(s: Socket, n: number, what: string, ms = 3000): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  return within(
+    new Promise((resolve) => {
+      const on = (msg: Buffer) => {
+        got.push(msg);
+        if (got.length === n) {
+          s.off('message', on);
+          resolve(got);
+        }
+      };
+      s.on('message', on);
+    }),
+    ms,
+    what,
+  );
+}

@@ -23,10 +23,12 @@ import {
 import { MediaError } from './errors.js';
 import { IceDataPath } from './ice-data-path.js';
 import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
+import { errnoName } from './media-socket.js';
+import { newSrtpSession } from './native/native-srtp-session.js';
 import { parseRtcp, type RtcpPacket } from './rtp/rtcp-packet.js';
-import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
+import { newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
 import { srtpProfileById } from './srtp/srtp-profile.js';
-import { SrtpSession } from './srtp/srtp-session.js';
+import type { SrtpContext } from './srtp/srtp-session.js';
 import { StreamState } from './stream-state.js';
 import { toWeriftCodecs } from './werift-codecs.js';
 
@@ -66,7 +68,7 @@ export class WebRtcLeg implements MediaLeg {
   #transport: Transport | undefined;
   #dtls: DtlsTransport | undefined;
   /** Keyed from the DTLS exporter once DTLS is up; until then media is neither sent nor accepted. */
-  #srtp: SrtpSession | undefined;
+  #srtp: SrtpContext | undefined;
   /** RTP/RTCP to and from the nominated ICE pair, once SRTP is keyed. */
   #path: IceDataPath | undefined;
   #srtpFailures = 0;
@@ -121,6 +123,7 @@ export class WebRtcLeg implements MediaLeg {
 
   /** `keep`: the payload types accepted so far stay accepted (a re-offer, until the browser answers). */
   #setMedia(media: LocalMedia[], keep = false): void {
+    this.#path?.invalidateRoutes();
     if (!keep) this.#kindOfPt = new Array(128).fill(undefined);
     for (const m of media) {
       if (m.kind !== 'audio' && m.kind !== 'video') continue;
@@ -206,15 +209,19 @@ export class WebRtcLeg implements MediaLeg {
       const srtp = this.#keySrtp(dtls);
       if (srtp === undefined) return;
       this.#srtp = srtp;
-      this.#path = new IceDataPath(
-        dtls.iceTransport.connection,
-        (data) => this.#onSrtp(srtp, data),
-        (cause) => this.#options.onDropped?.(undefined, `send failed: ${String(cause)}`),
-      );
+      this.#path = new IceDataPath(dtls.iceTransport.connection, srtp, {
+        onRtp: (packet) => this.#onRtp(packet),
+        onRtcp: (packet) => this.#onRtcp(packet),
+        onDrop: (reason) => {
+          this.#srtpFailures++;
+          this.#options.onDropped?.(undefined, reason);
+        },
+        onSendError: (cause) => this.#options.onDropped?.(undefined, `send failed: ${String(cause)}`),
+      });
     });
   }
 
-  #keySrtp(dtls: DtlsTransport): SrtpSession | undefined {
+  #keySrtp(dtls: DtlsTransport): SrtpContext | undefined {
     const socket = dtls.dtls;
     const profile = srtpProfileById(socket?.srtp.srtpProfile ?? -1);
     if (socket === undefined || profile === undefined) {
@@ -223,22 +230,7 @@ export class WebRtcLeg implements MediaLeg {
       return undefined;
     }
     const k = socket.extractSessionKeys(profile.keyLength, profile.saltLength);
-    return new SrtpSession(profile, { key: k.localKey, salt: k.localSalt }, { key: k.remoteKey, salt: k.remoteSalt });
-  }
-
-  /** RFC 7983 §7: 128–191 is RTP/RTCP; RFC 5761 §4: 192–223 in the second byte is RTCP. */
-  #onSrtp(srtp: SrtpSession, data: Buffer): void {
-    const b0 = data[0] ?? 0;
-    if (b0 < 128 || b0 > 191 || data.length < 12 || this.#closed) return;
-    const rtcp = isRtcp(data);
-    const plain = rtcp ? srtp.unprotectRtcp(data) : srtp.unprotectRtp(data);
-    if (typeof plain === 'string') {
-      this.#srtpFailures++;
-      this.#options.onDropped?.(undefined, `SRTP${rtcp ? 'C' : ''} packet dropped: ${plain}`);
-      return;
-    }
-    if (rtcp) this.#onRtcp(plain);
-    else this.#onRtp(plain);
+    return newSrtpSession(profile, { key: k.localKey, salt: k.localSalt }, { key: k.remoteKey, salt: k.remoteSalt });
   }
 
   /** First offer from the browser: returns our answer with the negotiated codecs. */
@@ -358,21 +350,38 @@ export class WebRtcLeg implements MediaLeg {
   }
 
   sendRtp(kind: StreamKind, packet: Buffer): void {
-    const srtp = this.#srtp;
-    if (srtp === undefined || this.#closed || packet.length < 12) return;
+    const path = this.#path;
+    if (path === undefined || this.#closed || packet.length < 12) return;
     this.#streams.get(kind)?.onSent(packet, this.#clock.now());
-    this.#send(kind, srtp.protectRtp(packet));
+    if (!path.sendRtp(packet)) this.#notSent(kind);
   }
 
   sendRtcp(kind: StreamKind, packet: Buffer): void {
-    const srtp = this.#srtp;
-    if (srtp === undefined || this.#closed) return;
-    this.#send(kind, srtp.protectRtcp(packet));
+    const path = this.#path;
+    if (path === undefined || this.#closed) return;
+    if (!path.sendRtcp(packet)) this.#notSent(kind);
   }
 
-  #send(kind: StreamKind, packet: Buffer | undefined): void {
-    if (packet === undefined) this.#options.onDropped?.(kind, 'RTP/RTCP packet shorter than its header: not sent');
-    else this.#path?.send(packet);
+  #notSent(kind: StreamKind): void {
+    this.#options.onDropped?.(kind, 'RTP/RTCP packet shorter than its header: not sent');
+  }
+
+  routeInput(kind: StreamKind): ReturnType<MediaLeg['routeInput']> {
+    // SRTP authenticates the source: no address check (the browser may change its pair).
+    const socket = this.#closed ? undefined : this.#path?.mediaSocket();
+    const stream = this.#streams.get(kind);
+    return socket === undefined || stream === undefined ? undefined : { socket, source: undefined, stream };
+  }
+
+  routeOutput(kind: StreamKind): ReturnType<MediaLeg['routeOutput']> {
+    const socket = this.#closed ? undefined : this.#path?.mediaSocket();
+    const stream = this.#streams.get(kind);
+    if (socket === undefined || stream === undefined) return undefined;
+    return {
+      socket,
+      stream,
+      onSendError: (errno) => this.#options.onDropped?.(kind, `send failed: ${errnoName(errno)}`),
+    };
   }
 
   localSsrc(kind: StreamKind): number {

@@ -58,6 +58,8 @@ export class Metrics {
     let registered = 0;
     const byStatus = new Map<string, number>();
     for (const s of this.#sessions()) {
+      // A closing session (its WebSocket closed; hangups and the unREGISTER under way) is no longer open.
+      if (s.closing) continue;
       sessions++;
       if (s.status === 'REGISTERED') registered++;
       for (const c of s.calls.values()) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);

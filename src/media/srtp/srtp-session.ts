@@ -11,6 +11,15 @@ import type { SrtpProfile } from './srtp-profile.js';
 /** Why an inbound packet was dropped (counted and reported by the leg). */
 export type SrtpDrop = 'SRTP_MALFORMED' | 'SRTP_AUTH_FAILED' | 'SRTP_REPLAYED';
 
+/** What a leg needs of an SRTP session (this one, or the native packet path's: native/native-srtp-session.ts). */
+export interface SrtpContext {
+  readonly profile: SrtpProfile;
+  protectRtp(packet: Buffer): Buffer | undefined;
+  unprotectRtp(packet: Buffer): Buffer | SrtpDrop;
+  protectRtcp(packet: Buffer): Buffer | undefined;
+  unprotectRtcp(packet: Buffer): Buffer | SrtpDrop;
+}
+
 export interface MasterKey {
   key: Buffer;
   salt: Buffer;
@@ -44,7 +53,7 @@ export function rtpHeaderLength(packet: Buffer, tagLength: number): number {
   return length + tagLength <= packet.length ? length : -1;
 }
 
-export class SrtpSession {
+export class SrtpSession implements SrtpContext {
   readonly profile: SrtpProfile;
   readonly #out: SrtpCipher;
   readonly #in: SrtpCipher;

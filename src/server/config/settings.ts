@@ -161,6 +161,18 @@ export const SETTINGS = {
       'it only over SIP TLS or a trusted network, since the keys travel in the SDP. Incoming `RTP/SAVP` offers are ' +
       'answered with SDES whatever this says.',
   },
+  mediaPacketPath: {
+    env: 'PARLEY_MEDIA_PACKET_PATH',
+    schema: Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('js')]),
+    expected: 'auto, native or js',
+    fromText: keyword,
+    default: 'auto',
+    doc:
+      'Which code moves media packets. `native`: the C packet path built by `npm run build` ' +
+      '(build/native; SRTP on the OpenSSL Node.js is built with, UDP read in batches; about half the CPU per ' +
+      'packet): the server refuses to start if it is not built. `js`: the TypeScript path (node:dgram, ' +
+      'src/media/srtp). `auto`: native when built, else js (the log says which at startup).',
+  },
   apiKey: {
     env: 'PARLEY_API_KEY',
     schema: Type.String({ minLength: 8, maxLength: 512 }),

@@ -114,6 +114,11 @@ export class Session {
   }
 
   /** Ends the session: hangs up every call, removes the registration. Idempotent. */
+  /** The session is being closed (its WebSocket is gone, or the server is stopping). */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
   close(reason: string): Promise<void> {
     this.#closing ??= this.#close(reason);
     return this.#closing;

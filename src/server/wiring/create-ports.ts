@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { InProcessMediaPlane } from '../../media/in-process-media-plane.js';
+import { configurePacketPath, packetPathInUse } from '../../media/index.js';
 import type { MediaPlane } from '../../media/media-plane.js';
 import { type ListenConfig, SipEndpoint } from '../../sip/index.js';
 import type { ParleyConfig } from '../config/settings.js';
@@ -55,6 +56,8 @@ export async function createPorts(config: ParleyConfig, log: Logger): Promise<Po
     { listen: endpoint.transport.addresses.map((a) => `${a.transport.toLowerCase()}:${a.host}:${a.port}`) },
     'SIP listening',
   );
+  configurePacketPath(config.mediaPacketPath);
+  log.child({ part: 'media' }).info(packetPathInUse(), 'media packet path');
   const plane = new InProcessMediaPlane({
     rtpAddress: config.mediaIp,
     rtpPortMin: config.mediaPorts.min,
