@@ -85,8 +85,9 @@ class Direction {
    */
   route(): void {
     const input = this.from.routeInput('audio');
+    if (input?.socket.native !== true) return; // the js packet path has no routes
     const output = this.to.routeOutput('audio');
-    if (input === undefined || output === undefined) return;
+    if (output?.socket.native !== true) return;
     const p = this.audio.fastRoute();
     const { stream: received } = input;
     const { stream: sent, onSendError } = output;
