@@ -12,7 +12,7 @@
 
 import { Socket } from 'node:dgram';
 import type { RTCPeerConnection } from 'werift';
-import { dropReason, MediaSocket, PACKET_RAW, PACKET_RTCP, PACKET_RTP, type Source } from './media-socket.js';
+import { dropMessage, MediaSocket, PACKET_RAW, PACKET_RTCP, PACKET_RTP, type Source } from './media-socket.js';
 import type { SrtpContext } from './srtp/srtp-session.js';
 
 type IceConnection = RTCPeerConnection['dtlsTransports'][number]['iceTransport']['connection'];
@@ -115,7 +115,7 @@ export class IceDataPath {
   #deliver(status: number, data: Buffer): void {
     if (status === PACKET_RTP) this.#handlers.onRtp(data);
     else if (status === PACKET_RTCP) this.#handlers.onRtcp(data);
-    else this.#handlers.onDrop(`SRTP packet dropped: ${dropReason(status)}`);
+    else this.#handlers.onDrop(dropMessage(status, false));
   }
 
   /** Protects and sends plain RTP on the nominated pair; false when the packet cannot be protected. */

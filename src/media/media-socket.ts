@@ -55,6 +55,12 @@ const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n
 /** An errno number's name (ECONNREFUSED), or the number. */
 export const errnoName = (errno: number): string => errnoNames.get(-errno) ?? errnoNames.get(errno) ?? String(errno);
 
+/** The log line for a datagram dropped with `status` (below 0): SRTP drops keep their RFC-named reason. */
+export function dropMessage(status: number, rtcp: boolean): string {
+  if (status >= -3) return `SRTP${rtcp ? 'C' : ''} packet dropped: ${srtpDropOf(status)}`;
+  return `${rtcp ? 'RTCP ' : ''}packet dropped: ${dropReason(status)}`;
+}
+
 /** Why a datagram with a status below 0 was dropped. */
 export function dropReason(status: number): string {
   if (status === PACKET_TRUNCATED) return 'datagram larger than the receive buffer';

@@ -6,7 +6,7 @@
 import { MediaError } from './errors.js';
 import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock } from './media-leg.js';
 import {
-  dropReason,
+  dropMessage,
   errnoName,
   MediaSocket,
   PACKET_RAW,
@@ -206,7 +206,7 @@ export class RtpLeg implements MediaLeg {
     }
     if (status < 0) {
       s.invalidPackets++;
-      this.#onDropped?.(s.kind, `SRTP packet dropped: ${dropReason(status)}`, `${rinfo.address}:${rinfo.port}`);
+      this.#onDropped?.(s.kind, dropMessage(status, false), `${rinfo.address}:${rinfo.port}`);
       return;
     }
     const h = this.#header;
@@ -262,7 +262,7 @@ export class RtpLeg implements MediaLeg {
   #onRtcpPacket(s: RtpStream, status: number, msg: Buffer, rinfo: Source): void {
     if (status < 0) {
       s.invalidPackets++;
-      this.#onDropped?.(s.kind, `SRTCP packet dropped: ${dropReason(status)}`, `${rinfo.address}:${rinfo.port}`);
+      this.#onDropped?.(s.kind, dropMessage(status, true), `${rinfo.address}:${rinfo.port}`);
       return;
     }
     if (status === PACKET_RAW && s.srtpPending) {
