@@ -115,7 +115,6 @@ export class PacketEngine {
 
   #dispatch(batch: Buffer, count: number): void {
     const meta = this.#meta;
-    if (this.#closedIds.length > 0) this.#freeIds.push(...this.#closedIds.splice(0));
     for (let i = 0, at = 0; i < count; i++, at += ENTRY_INTS) {
       const id = meta[at] as number;
       const handler = this.#handlers[id];
@@ -150,6 +149,8 @@ export class PacketEngine {
         process.emitWarning(error instanceof Error ? error : new Error(String(error)), 'ParleyPacketPath');
       }
     }
+    // Ids closed before or during this batch are reused only now: none of its entries can name them any more.
+    if (this.#closedIds.length > 0) this.#freeIds.push(...this.#closedIds.splice(0));
   }
 }
 

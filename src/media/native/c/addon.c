@@ -274,11 +274,17 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (s->detached) return;
   if (status < 0) {
     if (e->count >= e->meta_entries) deliver(e);
+    if (s->detached || e->count >= e->meta_entries) return;
     add_entry(e, s, e->used, 0, STATUS_ERRNO_BASE + status, NULL);
     return;
   }
   for (;;) {
-    if (e->count + RECV_BATCH > e->meta_entries || e->used + RECV_BATCH * SLOT > DATA_SIZE) deliver(e);
+    if (e->count + RECV_BATCH > e->meta_entries || e->used + RECV_BATCH * SLOT > DATA_SIZE) {
+      deliver(e);
+      /* A handler may have detached this socket; a batch that could not be delivered leaves no room:
+         level-triggered polling reports the socket again. */
+      if (s->detached || e->count + RECV_BATCH > e->meta_entries || e->used + RECV_BATCH * SLOT > DATA_SIZE) return;
+    }
     struct mmsghdr msgs[RECV_BATCH];
     struct iovec iov[RECV_BATCH];
     struct sockaddr_in from[RECV_BATCH];
@@ -359,6 +365,13 @@ static void detach_socket(psocket *s) {
   s->generation++;
   free(s->route);
   s->route = NULL;
+  /* Routes toward this socket end with it: they hold a pointer to it, and it may be freed next. */
+  for (psocket *other = s->eng->sockets; other != NULL; other = other->next) {
+    if (other->route != NULL && other->route->out == s) {
+      free(other->route);
+      other->route = NULL;
+    }
+  }
   uv_poll_stop(&s->poll);
   /* uv_close takes the descriptor out of the loop's epoll set at once: it can be closed now (the port is
      free again when the owner closes its socket, not a loop iteration later). */
@@ -375,6 +388,8 @@ static void finalize_socket(napi_env env, void *data, void *hint) {
   detach_socket(s);
   if (s->closed) free_socket(s);
 }
+
+static void free_unstarted(uv_handle_t *handle) { free(handle->data); }
 
 /* attach(fd, id, rtcpOnly) → socket handle. The caller stops the dgram handle's reading. */
 static napi_value js_attach(napi_env env, napi_callback_info info) {
@@ -405,10 +420,16 @@ static napi_value js_attach(napi_env env, napi_callback_info info) {
   s->rtcp_only = rtcp_only;
   s->poll.data = s;
   int r = uv_poll_init_socket(e->loop, &s->poll, copy);
-  if (r == 0) r = uv_poll_start(&s->poll, UV_READABLE, on_readable);
   if (r != 0) {
     close(copy);
     free(s);
+    napi_throw_error(env, "PARLEY_NATIVE_ATTACH", uv_strerror(r));
+    return NULL;
+  }
+  r = uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  if (r != 0) {
+    uv_close((uv_handle_t *)&s->poll, free_unstarted);
+    close(copy);
     napi_throw_error(env, "PARLEY_NATIVE_ATTACH", uv_strerror(r));
     return NULL;
   }
@@ -492,15 +513,16 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   uint8_t *data = NULL;
   size_t length = 0;
   int32_t mode = 0;
-  if (s == NULL || !get_bytes(env, argv[1], &data, &length) || napi_get_value_int32(env, argv[2], &mode) != napi_ok)
-    return throw_type(env, "send(socket, packet, mode, session)");
+  if (s == NULL || !get_bytes(env, argv[1], &data, &length) || napi_get_value_int32(env, argv[2], &mode) != napi_ok ||
+      mode < 0 || mode > 2)
+    return throw_type(env, "send(socket, packet, mode 0-2, session)");
   if (s->detached) return make_int(env, STATUS_ERRNO_BASE - EBADF);
   if (!s->has_peer) return make_int(env, STATUS_ERRNO_BASE - EDESTADDRREQ);
   if (length > 65507 - PSRTP_MAX_OVERHEAD) return make_int(env, STATUS_ERRNO_BASE - EMSGSIZE);
   uint8_t stack[2048];
   uint8_t *buf = length + PSRTP_MAX_OVERHEAD <= sizeof stack ? stack : malloc(length + PSRTP_MAX_OVERHEAD);
   if (buf == NULL) return make_int(env, STATUS_ERRNO_BASE - ENOMEM);
-  memcpy(buf, data, length);
+  if (length > 0) memcpy(buf, data, length);
   int n = (int)length;
   if (mode != 0) {
     psrtp_session *session = argc < 4 ? NULL : session_arg(env, argv[3]);
@@ -594,7 +616,7 @@ static napi_value js_srtp_create(napi_env env, napi_callback_info info) {
   int32_t tag = 0;
   uint32_t n = 0;
   if (argc < 3 || napi_get_value_bool(env, argv[0], &aead) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &tag) != napi_ok || (tag != 10 && tag != 16) ||
+      napi_get_value_int32(env, argv[1], &tag) != napi_ok || tag != (aead ? 16 : 10) ||
       napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array ||
       napi_get_array_length(env, argv[2], &n) != napi_ok || n != 12)
     return throw_type(env, "srtpCreate(aead, tagLength, keys[12])");
@@ -642,7 +664,7 @@ static napi_value js_srtp_transform(napi_env env, napi_callback_info info) {
   size_t capacity = length + PSRTP_MAX_OVERHEAD;
   uint8_t *buf = capacity <= sizeof stack ? stack : malloc(capacity);
   if (buf == NULL) return make_int(env, PSRTP_NO_ROOM);
-  memcpy(buf, data, length);
+  if (length > 0) memcpy(buf, data, length);
   int n = op == 0   ? psrtp_protect_rtp(s, buf, length, capacity)
           : op == 1 ? psrtp_protect_rtcp(s, buf, length, capacity)
           : op == 2 ? psrtp_unprotect_rtp(s, buf, length)

@@ -84,7 +84,11 @@ static ssrc_state *find_ssrc(ssrc_state *table, uint32_t ssrc) {
   return NULL;
 }
 
-/* A new entry; evicts the oldest when the table is full (as the Map's first key in srtp-session.ts). */
+/*
+ * A new entry; evicts the oldest when the table is full (inbound: as the Map's first key in srtp-session.ts).
+ * Outbound tables hold our own SSRCs (one per stream sent): the cap of 32 is never reached in a call; the
+ * TypeScript session's outbound maps have none.
+ */
 static ssrc_state *add_ssrc(psrtp_session *s, ssrc_state *table, uint32_t ssrc) {
   ssrc_state *slot = NULL;
   for (int i = 0; i < MAX_SSRCS; i++) {
@@ -354,6 +358,8 @@ static int init_keys(direction_keys *k, int aead, int decrypt, const psrtp_keys 
 
 psrtp_session *psrtp_create(int aead, int tag_length, const psrtp_keys *out_rtp, const psrtp_keys *out_rtcp,
                             const psrtp_keys *in_rtp, const psrtp_keys *in_rtcp) {
+  /* The tag is the profile's: 16 bytes for GCM, 10 for AES_CM_128_HMAC_SHA1_80 (the length checks rely on it). */
+  if (tag_length != (aead ? 16 : 10)) return NULL;
   psrtp_session *s = calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   s->aead = aead;
