@@ -163,16 +163,19 @@ for (const path of paths) {
       assert.equal(legB.stats().streams[0]?.packetsSent, 100 + 5 + 20 + 1, 'the five held packets were not sent');
     });
 
-    test('a datagram too large for the native receive buffer is counted and dropped; the stream goes on', {
-      skip: path === 'js' ? 'the js path reads datagrams up to 64 KiB' : false,
-    }, async () => {
-      const invalid = legA.stats().streams[0]?.invalidPackets ?? 0;
-      const huge = Buffer.concat([rtp(seq++, ts, 0xa1a1a1a1, 0x55), Buffer.alloc(9000, 0x55)]);
-      a.send(huge, portA(), '127.0.0.1');
-      const next = await stream(2, 0xa1a1a1a1, 0x66);
-      assert.equal(next[0]?.payloadLength, 160);
-      assert.equal(legA.stats().streams[0]?.invalidPackets, invalid + 1);
-    });
+    // The js path reads datagrams up to 64 KiB: this limit is the native path's own.
+    const nativeOnly = path === 'native' ? test : () => undefined;
+    nativeOnly(
+      'a datagram too large for the native receive buffer is counted and dropped; the stream goes on',
+      async () => {
+        const invalid = legA.stats().streams[0]?.invalidPackets ?? 0;
+        const huge = Buffer.concat([rtp(seq++, ts, 0xa1a1a1a1, 0x55), Buffer.alloc(9000, 0x55)]);
+        a.send(huge, portA(), '127.0.0.1');
+        const next = await stream(2, 0xa1a1a1a1, 0x66);
+        assert.equal(next[0]?.payloadLength, 160);
+        assert.equal(legA.stats().streams[0]?.invalidPackets, invalid + 1);
+      },
+    );
 
     test('a new source SSRC (a transfer) continues the same outgoing stream', async () => {
       const before = legB.stats().streams[0]?.packetsSent ?? 0;
