@@ -33,10 +33,6 @@ export class Forwarder {
     readonly clockRate: () => number,
   ) {}
 
-  /**
-   * Rewrites the packet in place for the outgoing leg; returns false to drop it.
-   * @param now ms, for the timestamp gap when the source changes
-   */
   get routes(): PayloadTypeMap {
     return this.#routes;
   }
@@ -47,6 +43,10 @@ export class Forwarder {
     this.onChange?.();
   }
 
+  /**
+   * Rewrites the packet in place for the outgoing leg; returns false to drop it.
+   * @param now ms, for the timestamp gap when the source changes
+   */
   rewrite(buf: Buffer, h: RtpHeader, now: number): boolean {
     const route = this.#routes[h.payloadType];
     if (route === undefined) {

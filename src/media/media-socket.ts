@@ -211,7 +211,8 @@ export class MediaSocket {
   }
 }
 
-function errorCode(error: unknown): string {
+/** A Node error's code (EACCES, ECONNREFUSED, …), or the error as text. */
+export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : String(error);
 }

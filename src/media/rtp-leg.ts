@@ -8,13 +8,13 @@ import { type Clock, type LegStats, type MediaLeg, type StreamKind, systemClock 
 import {
   dropMessage,
   errnoName,
+  errorCode,
   MediaSocket,
   PACKET_RAW,
   PACKET_RTCP,
   PACKET_RTP,
   type Source,
 } from './media-socket.js';
-
 import type { PortPair, PortPool } from './port-pool.js';
 import { parseRtcp } from './rtp/rtcp-packet.js';
 import { isRtcp, newRtpHeader, parseRtpHeader, type RtpHeader } from './rtp/rtp-header.js';
@@ -367,9 +367,4 @@ export class RtpLeg implements MediaLeg {
     this.onRtp = undefined;
     this.onRtcp = undefined;
   }
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : String(error);
 }
