@@ -71,6 +71,33 @@ function tracedSdps(bob: Baresip, since: number): TracedSdp[] {
   return out;
 }
 
+/**
+ * Hold, then unhold, from the page (`call`: the page's expression for the call): each re-offer Parley sends
+ * is RTP/SAVP with a=crypto (`suites` of them, when given), and baresip keeps the stream and keys it.
+ */
+async function holdAndUnholdKeepSrtp(page: PageLike, bob: Baresip, call: string, suites?: number) {
+  for (const action of ['hold', 'unhold']) {
+    const sinceLog = bob.logLineCount;
+    const sinceEvents = bob.events.length;
+    await page.evaluate(`${call}.${action}()`);
+    await bob.waitFor(BaresipEvents.remoteOffer, 10_000, `re-INVITE for ${action}`, sinceEvents);
+    await page.waitForFunction(`${call}.status() === '${action === 'hold' ? 'HOLD' : 'ESTABLISHED'}'`, 10_000);
+    const sdps = tracedSdps(bob, sinceLog);
+    const reoffer = sdps.find((x) => x.fromParley);
+    const answer = sdps.find((x) => !x.fromParley);
+    assert.match(
+      reoffer?.audio ?? '',
+      /^m=audio \d+ RTP\/SAVP /,
+      `${action}: Parley's re-offer ${JSON.stringify(sdps)}`,
+    );
+    if (suites === undefined)
+      assert.ok((reoffer?.crypto.length ?? 0) > 0, `${action}: Parley's re-offer carries a=crypto`);
+    else assert.equal(reoffer?.crypto.length, suites, `${action}: every suite again`);
+    assert.match(answer?.audio ?? '', /^m=audio [1-9]\d* RTP\/SAVP /, `${action}: baresip keeps the stream`);
+    assert.equal(answer?.crypto.length, 1, `${action}: baresip keys it`);
+  }
+}
+
 /** The tones both ways on the call whose remote stream the page keeps in window.remoteStream. */
 async function assertTonesBothWays(page: PageLike, bob: Baresip, micToneHz: number, server: ServerProcess) {
   const heard = await toneWithin(page, 'window.remoteStream', BARESIP_HZ, 6000);
@@ -150,26 +177,7 @@ describe('SDES-SRTP toward baresip (mediaenc=srtp-mand) through Parley and Kamai
         );
         await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
         await bob.waitFor(BaresipEvents.established, 10_000, 'call established', since);
-        for (const action of ['hold', 'unhold']) {
-          const sinceLog = bob.logLineCount;
-          const sinceEvents = bob.events.length;
-          await page.evaluate(`window.incoming.${action}()`);
-          await bob.waitFor(BaresipEvents.remoteOffer, 10_000, `re-INVITE for ${action}`, sinceEvents);
-          await page.waitForFunction(
-            `window.incoming.status() === '${action === 'hold' ? 'HOLD' : 'ESTABLISHED'}'`,
-            10_000,
-          );
-          const sdps = tracedSdps(bob, sinceLog);
-          const reoffer = sdps.find((x) => x.fromParley);
-          const answer = sdps.find((x) => !x.fromParley);
-          assert.match(
-            reoffer?.audio ?? '',
-            /^m=audio \d+ RTP\/SAVP /,
-            `${action}: Parley's re-offer ${JSON.stringify(sdps)}`,
-          );
-          assert.ok((reoffer?.crypto.length ?? 0) > 0, `${action}: Parley's re-offer carries a=crypto`);
-          assert.match(answer?.audio ?? '', /^m=audio [1-9]\d* RTP\/SAVP /, `${action}: baresip accepts the stream`);
-        }
+        await holdAndUnholdKeepSrtp(page, bob, 'window.incoming');
         const heard = await toneWithin(page, 'window.remoteStream', BARESIP_HZ, 6000);
         assert.ok(heard.present, `after unhold the browser hears baresip again: ${JSON.stringify(heard)}`);
         await bob.hangup();
@@ -205,23 +213,7 @@ describe('SDES-SRTP toward baresip (mediaenc=srtp-mand) through Parley and Kamai
 
         await assertTonesBothWays(page, bob, browser.micToneHz, server);
         // Hold and unhold: each re-offer is RTP/SAVP again, with fresh keys, and baresip keeps the stream.
-        for (const action of ['hold', 'unhold']) {
-          const sinceHold = bob.logLineCount;
-          const sinceEvents = bob.events.length;
-          await page.evaluate(`window.call.${action}()`);
-          await bob.waitFor(BaresipEvents.remoteOffer, 10_000, `re-INVITE for ${action}`, sinceEvents);
-          await page.waitForFunction(
-            `window.call.status() === '${action === 'hold' ? 'HOLD' : 'ESTABLISHED'}'`,
-            10_000,
-          );
-          const re = tracedSdps(bob, sinceHold);
-          const reoffer = re.find((x) => x.fromParley);
-          const reanswer = re.find((x) => !x.fromParley);
-          assert.match(reoffer?.audio ?? '', /^m=audio \d+ RTP\/SAVP /, `${action}: ${JSON.stringify(re)}`);
-          assert.equal(reoffer?.crypto.length, 2, `${action}: both suites again`);
-          assert.match(reanswer?.audio ?? '', /^m=audio [1-9]\d* RTP\/SAVP /, `${action}: baresip keeps the stream`);
-          assert.equal(reanswer?.crypto.length, 1, `${action}: baresip keys it`);
-        }
+        await holdAndUnholdKeepSrtp(page, bob, 'window.call', SUITES.length);
         const heard = await toneWithin(page, 'window.remoteStream', BARESIP_HZ, 6000);
         assert.ok(heard.present, `after unhold the browser hears baresip through SRTP again: ${JSON.stringify(heard)}`);
         await page.evaluate('window.call.hangup()');
