@@ -41,6 +41,9 @@ export function sipListenConfig(config: ParleyConfig): ListenConfig[] {
 }
 
 export async function createPorts(config: ParleyConfig, log: Logger): Promise<Ports> {
+  // First: PARLEY_MEDIA_PACKET_PATH=native without the addon refuses to start before anything listens.
+  configurePacketPath(config.mediaPacketPath);
+  log.child({ part: 'media' }).info(packetPathInUse(), 'media packet path');
   const sipLog = log.child({ part: 'sip' });
   let endpoint: SipEndpoint;
   try {
@@ -56,8 +59,6 @@ export async function createPorts(config: ParleyConfig, log: Logger): Promise<Po
     { listen: endpoint.transport.addresses.map((a) => `${a.transport.toLowerCase()}:${a.host}:${a.port}`) },
     'SIP listening',
   );
-  configurePacketPath(config.mediaPacketPath);
-  log.child({ part: 'media' }).info(packetPathInUse(), 'media packet path');
   const plane = new InProcessMediaPlane({
     rtpAddress: config.mediaIp,
     rtpPortMin: config.mediaPorts.min,
