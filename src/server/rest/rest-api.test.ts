@@ -266,6 +266,8 @@ describe('REST API: calls a browser started', () => {
     assert.deepEqual([r.status, r.body.status], [200, 'DISCONNECTED']);
     assert.deepEqual(b.closed, [1000]);
     assert.ok(b.account.log.items.includes('CLOSE'), 'the SIP account is closed (registration removed)');
+    // Listed no more at once, even while the session object waits for its socket to close.
+    assert.deepEqual((await t.post('/connection/find_all')).body, []);
     const unknown = await t.post('/connection/terminate', { sessionId: 'nope' });
     assert.deepEqual([unknown.status, unknown.body.error.field], [404, 'sessionId']);
   });

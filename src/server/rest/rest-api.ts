@@ -241,7 +241,9 @@ function restRoutes(deps: RestApiDeps): Route[] {
       bodyOptional: true,
       response: Type.Array(ConnectionView),
       errors: [],
-      handler: async () => [...deps.sessions.values()].map(connectionView),
+      // A session that was disconnected or is closing (its socket and unREGISTER on their way) is not connected.
+      handler: async () =>
+        [...deps.sessions.values()].filter((s) => !s.closing && s.status !== 'DISCONNECTED').map(connectionView),
     }),
     route({
       path: '/connection/terminate',
