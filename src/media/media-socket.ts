@@ -97,10 +97,6 @@ export class MediaSocket {
     return this.#native !== undefined;
   }
 
-  get srtp(): SrtpContext | undefined {
-    return this.#srtp;
-  }
-
   /** From now on RTP/RTCP received is unprotected and sent protected with `srtp` (undefined: plain). */
   setSrtp(srtp: SrtpContext | undefined): void {
     this.#srtp = srtp;
