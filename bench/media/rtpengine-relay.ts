@@ -4,13 +4,12 @@
 // then an `answer` with the device's SDP, converted back to ICE + DTLS-SRTP toward the client. CPU and
 // RSS are read from /proc/<pid> (all threads); relayed packets from its own `relayedpackets_user`
 // counter (NG `statistics`).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NgClient, type NgDict } from '../../test/harness/ng-client.js';
-import { PeerProcess } from '../../test/harness/peer-process.js';
-import { freeUdpPort, freeUdpRange } from '../../test/harness/ports.js';
-import { udpProbe } from '../../test/harness/udp-probe.js';
+import { freeUdpRange } from '../../test/harness/ports.js';
+import { launchRtpEngine } from '../../test/harness/rtpengine.js';
 import { deviceSdp, type Relay, type RelayCpu } from './relay.js';
 
 export const RTPENGINE_BIN = '/usr/bin/rtpengine';
@@ -45,30 +44,18 @@ export const ANSWER_FLAGS = {
 
 export async function startRtpEngineRelay(calls: number): Promise<Relay> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-rtpengine-'));
-  const configPath = join(dir, 'rtpengine.conf');
-  writeFileSync(configPath, '[rtpengine]\n'); // not /etc/rtpengine/rtpengine.conf
-  const ngPort = await freeUdpPort();
   // Four ports a call (RTP + RTCP on each side) and room to spare, above the kernel's ephemeral range
   // (32768-60999), where the werift clients' sockets land.
-  const ports = await freeUdpRange(Math.max(400, 8 * calls), 61_000, 65_534);
-  const proc = new PeerProcess({
-    name: 'rtpengine',
-    command: RTPENGINE_BIN,
-    args: [
-      `--config-file=${configPath}`,
-      '--table=-1',
-      '--foreground',
-      '--log-stderr',
-      `--log-level=${process.env.BENCH_DEBUG ? 7 : 5}`,
-      '--interface=127.0.0.1',
-      `--listen-ng=127.0.0.1:${ngPort}`,
-      `--port-min=${ports.min}`,
-      `--port-max=${ports.max}`,
-      // Setting up 300 calls takes longer than the default 60 s RTP timeout of the first ones.
-      '--timeout=3600',
-      '--delete-delay=0',
-    ],
-    logPath: join(dir, 'rtpengine.log'),
+  const mediaPorts = await freeUdpRange(Math.max(400, 8 * calls), 61_000, 65_534);
+  // Setting up 300 calls takes longer than the default 60 s RTP timeout of the first ones.
+  const { proc, ngPort } = await launchRtpEngine({
+    dir,
+    mediaPorts,
+    logLevel: process.env.BENCH_DEBUG ? 7 : 5,
+    extraArgs: ['--timeout=3600'],
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
   const ng = new NgClient(`127.0.0.1:${ngPort}`);
   let closed = false;
@@ -81,22 +68,6 @@ export async function startRtpEngineRelay(calls: number): Promise<Relay> {
     if (!clean || process.env.BENCH_DEBUG) console.error(`rtpengine exited (${exit.code ?? exit.signal}); log: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await proc.raceExit(
-      udpProbe({
-        host: '127.0.0.1',
-        port: ngPort,
-        request: () => Buffer.from('ping0 d7:command4:pinge'),
-        accept: (reply) => reply.toString().includes('4:pong'),
-        timeoutMs: 10_000,
-        what: 'rtpengine NG ping',
-      }),
-      'waiting for the NG ping answer',
-    );
-  } catch (err) {
-    await close();
-    throw err;
-  }
   const pid = proc.pid;
   if (pid === undefined) throw new Error('rtpengine: no pid');
   const runId = `${process.pid}-${Date.now()}`;

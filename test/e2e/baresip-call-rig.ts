@@ -6,12 +6,16 @@ import { writeFileSync } from 'node:fs';
 import {
   type Artifacts,
   Baresip,
+  BaresipEvents,
   type BaresipOptions,
   type BrowserKind,
   freeUdpRange,
+  type Kamailio,
   launchBrowser,
+  type PageLike,
   startKamailio,
 } from '../harness/index.js';
+import { type CallResult, callInPage, registerInPage } from './sdk-page-scripts.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 
 export const BARESIP_HZ = 880;
@@ -34,16 +38,7 @@ export async function startBaresipCallRig(artifacts: Artifacts, o: BaresipCallRi
     users: (o.users ?? ['1001', '1002']).map((user) => ({ user, password: `pw${user}` })),
   });
   artifacts.defer(() => kamailio.stop());
-  const bob = new Baresip(artifacts, {
-    toneHz: BARESIP_HZ,
-    answerMode: 'auto',
-    ...o.bob,
-    user: '1002',
-    password: 'pw1002',
-    registrar: kamailio,
-  });
-  artifacts.defer(() => bob.stop());
-  await bob.start();
+  const bob = await startPhone(artifacts, kamailio, '1002', BARESIP_HZ, o.bob);
   const media = await freeUdpRange(200);
   const server = await startServerProcess({
     PARLEY_MEDIA_PORTS: `${media.min}-${media.max}`,
@@ -58,4 +53,50 @@ export async function startBaresipCallRig(artifacts: Artifacts, o: BaresipCallRi
   artifacts.defer(() => browser.close());
   await browser.page.goto(server.url.href);
   return { kamailio, bob, server, browser, page: browser.page };
+}
+
+/**
+ * A baresip at the rig's Kamailio as `user` (password pw<user>), playing `toneHz`, answering at once unless
+ * `options` say otherwise; stopped with the test's artifacts.
+ */
+export async function startPhone(
+  artifacts: Artifacts,
+  kamailio: Kamailio,
+  user: string,
+  toneHz: number,
+  options: BaresipCallRigOptions['bob'] = {},
+): Promise<Baresip> {
+  const phone = new Baresip(artifacts, {
+    toneHz,
+    answerMode: 'auto',
+    ...options,
+    user,
+    password: `pw${user}`,
+    registrar: kamailio,
+  });
+  artifacts.defer(() => phone.stop());
+  await phone.start();
+  return phone;
+}
+
+/** The page registers 1001 and calls baresip 1002; resolves once the call is up on both sides. */
+export async function pageCallsBob(page: PageLike, kamailio: Kamailio, bob: Baresip): Promise<void> {
+  assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
+  assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
+  await bob.waitFor(BaresipEvents.established, 10_000);
+}
+
+/**
+ * baresip dials the page's 1001 and the page answers audio-only, its remote stream in window.remoteStream;
+ * resolves when both sides are ESTABLISHED.
+ */
+export async function bobCallsPage(kamailio: Kamailio, bob: Baresip, page: PageLike): Promise<void> {
+  const since = bob.events.length;
+  await bob.dial(kamailio.aor('1001'));
+  await page.waitForFunction('window.incoming !== undefined', 10_000);
+  await page.evaluate(
+    'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
+  );
+  await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
+  await bob.waitFor(BaresipEvents.established, 10_000, 'incoming call established', since);
 }

@@ -6,21 +6,20 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   type Artifacts,
-  Baresip,
   BaresipEvents,
   type BrowserKind,
   detectTone,
   detectToneInPage,
   framesDecodedInPage,
   type Kamailio,
-  type PageLike,
   REGISTER_SCENARIO,
   sippResponse,
   sippScenario,
   startSipp,
+  toneWithin,
   withArtifacts,
 } from '../harness/index.js';
-import { BARESIP_HZ, startBaresipCallRig } from './baresip-call-rig.js';
+import { BARESIP_HZ, bobCallsPage, pageCallsBob, startBaresipCallRig, startPhone } from './baresip-call-rig.js';
 import { type CallResult, callInPage, registerInPage } from './sdk-page-scripts.js';
 
 const BROWSER_HZ = 660;
@@ -34,23 +33,7 @@ async function setUp(artifacts: Artifacts, kind: BrowserKind, bobAnswer: 'auto' 
   });
 }
 
-/** The page registers 1001 and calls baresip 1002; resolves once the call is up on both sides. */
-async function callBob(page: PageLike, kamailio: Kamailio, bob: Baresip): Promise<void> {
-  assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
-  assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
-  await bob.waitFor(BaresipEvents.established, 10_000);
-}
-
 const count = (events: string[], e: string) => events.filter((x) => x === e).length;
-
-/** Listens in windows of 1.5 s until the tone is heard or `timeoutMs` has passed; the last result. */
-async function toneWithin(page: PageLike, stream: string, hz: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await detectToneInPage(page, stream, hz);
-    if (r.present || Date.now() > deadline) return r;
-  }
-}
 
 /** A phone that declines: 180 Ringing, then 603 Decline, and the ACK for it (RFC 3261 §17.1.1.3). */
 const DECLINE_SCENARIO = sippScenario(
@@ -90,14 +73,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
           await bob.waitFor(BaresipEvents.closed, 10_000);
           await page.waitForFunction("window.events.includes('out:FINISH')", 10_000);
 
-          const since = bob.events.length;
-          await bob.dial(kamailio.aor('1001'));
-          await page.waitForFunction('window.incoming !== undefined', 10_000);
-          await page.evaluate(
-            'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
-          );
-          await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
-          await bob.waitFor(BaresipEvents.established, 10_000, 'incoming call established', since);
+          await bobCallsPage(kamailio, bob, page);
           const heardIn = await detectToneInPage(page, 'window.remoteStream', BARESIP_HZ);
           assert.ok(heardIn.present, `incoming: the browser hears ${BARESIP_HZ} Hz: ${JSON.stringify(heardIn)}`);
           await bob.hangup();
@@ -112,7 +88,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
       (t) =>
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
-          await callBob(page, kamailio, bob);
+          await pageCallsBob(page, kamailio, bob);
 
           let since = bob.events.length;
           await page.evaluate('window.call.hold()');
@@ -199,18 +175,7 @@ const CAROL_HZ = 440;
 
 for (const kind of ['chromium', 'firefox'] as const) {
   describe(`${kind}: transfers, call waiting, a cancelled call and a vanished browser`, { timeout: 240_000 }, () => {
-    async function withCarol(artifacts: Artifacts, kamailio: Kamailio) {
-      const carol = new Baresip(artifacts, {
-        user: '1003',
-        password: 'pw1003',
-        registrar: kamailio,
-        toneHz: CAROL_HZ,
-        answerMode: 'auto',
-      });
-      artifacts.defer(() => carol.stop());
-      await carol.start();
-      return carol;
-    }
+    const withCarol = (artifacts: Artifacts, kamailio: Kamailio) => startPhone(artifacts, kamailio, '1003', CAROL_HZ);
 
     test(
       'blind transfer from the browser: baresip is sent to a third phone, the browser call ends',
@@ -219,7 +184,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
           const carol = await withCarol(artifacts, kamailio);
-          await callBob(page, kamailio, bob);
+          await pageCallsBob(page, kamailio, bob);
           await page.evaluate(
             "window.transfers = []; for (const s of ['ACCEPTED', 'PROGRESS', 'SUCCEEDED', 'FAILED']) window.call.on('TRANSFER_' + s, () => window.transfers.push(s)); window.call.transfer('1003')",
           );
@@ -235,7 +200,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page } = await setUp(artifacts, kind);
         const carol = await withCarol(artifacts, kamailio);
-        await callBob(page, kamailio, bob);
+        await pageCallsBob(page, kamailio, bob);
         await bob.transfer(kamailio.aor('1003'));
         await carol.waitFor(BaresipEvents.established, 15_000, 'the browser calls the transfer target');
         await bob.waitFor(BaresipEvents.closed, 15_000, 'the transferor leaves');
@@ -254,7 +219,7 @@ for (const kind of ['chromium', 'firefox'] as const) {
         withArtifacts(t, async (artifacts) => {
           const { kamailio, bob, page } = await setUp(artifacts, kind);
           const carol = await withCarol(artifacts, kamailio);
-          await callBob(page, kamailio, bob);
+          await pageCallsBob(page, kamailio, bob);
           await carol.dial(kamailio.aor('1001'));
           await page.waitForFunction('window.incoming !== undefined', 10_000);
           assert.equal(await page.evaluate<string>('window.incoming.caller()'), '1003');

@@ -9,12 +9,12 @@ import {
   BaresipEvents,
   type BrowserKind,
   detectTone,
-  detectToneInPage,
   type PageLike,
   readWav,
+  toneWithin,
   withArtifacts,
 } from '../harness/index.js';
-import { BARESIP_HZ, startBaresipCallRig } from './baresip-call-rig.js';
+import { BARESIP_HZ, bobCallsPage, startBaresipCallRig } from './baresip-call-rig.js';
 import { callInPage, registerInPage } from './sdk-page-scripts.js';
 
 const BROWSER_HZ = 660;
@@ -91,15 +91,6 @@ function assertCodec(side: string, got: RtpCodec | undefined, want: CodecCase) {
   assert.ok(got.packets > 0, `${side}: packets flowed: ${JSON.stringify(got)}`);
 }
 
-/** Listens in windows of 1.5 s until the tone is heard or `timeoutMs` has passed; the last result. */
-async function toneWithin(page: PageLike, stream: string, hz: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await detectToneInPage(page, stream, hz);
-    if (r.present || Date.now() > deadline) return r;
-  }
-}
-
 for (const kind of ['chromium', 'firefox'] as const) {
   describe(`${kind} ⇄ Parley ⇄ baresip with a wideband codec only`, { timeout: 180_000 }, () => {
     for (const codec of CASES) {
@@ -143,15 +134,8 @@ for (const kind of ['chromium', 'firefox'] as const) {
             await bob.waitFor(BaresipEvents.closed, 10_000);
 
             // baresip calls: Parley offers the browser what baresip offered, and the browser answers with it.
-            const since = bob.events.length;
             sinceLog = bob.logLineCount;
-            await bob.dial(kamailio.aor('1001'));
-            await page.waitForFunction('window.incoming !== undefined', 10_000);
-            await page.evaluate(
-              'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
-            );
-            await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
-            await bob.waitFor(BaresipEvents.established, 10_000, 'incoming call established', since);
+            await bobCallsPage(kamailio, bob, page);
             const inCodecs = await audioCodecsInPage(page, 'window.incoming');
             assertCodec('incoming call, browser inbound', inCodecs.inbound, codec);
             assertCodec('incoming call, browser outbound', inCodecs.outbound, codec);

@@ -5,23 +5,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ANSWER_PCMU_UAS_SCENARIO, withArtifacts } from '../harness/index.js';
+import { callUnregisteredInPage } from './sdk-page-scripts.js';
 import { startSippCallRig } from './sipp-call-rig.js';
 
-/** Calls, waits for ESTABLISHED, then until the browser has received audio (the echo), and hangs up. */
-const CALL_AND_HEAR_ECHO = (target: string) => `(async () => {
+/** On the page's window.call (ESTABLISHED): waits until the browser has received audio (the echo), hangs up. */
+const HEAR_ECHO_AND_HANG_UP = `(async () => {
   const P = await import('/sdk/parley.mjs');
-  const session = P.createSession({ sipOptions: { login: '1001', domain: '127.0.0.1', registerRequired: false } });
-  await new Promise((resolve, reject) => {
-    session.on(P.SESSION_STATUS.ESTABLISHED, resolve);
-    session.on(P.SESSION_STATUS.FAILED, (i) => reject(new Error('FAILED ' + JSON.stringify(i))));
-  });
-  const call = session.createCall({ callee: '${target}', constraints: { audio: true, video: false } });
+  const call = window.call;
   const ended = new Promise((resolve) => call.on(P.CALL_STATUS.FINISH, resolve));
-  await new Promise((resolve, reject) => {
-    call.on(P.CALL_STATUS.ESTABLISHED, resolve);
-    call.on(P.CALL_STATUS.FAILED, () => reject(new Error('FAILED ' + JSON.stringify(call.getInfo()))));
-    call.call();
-  });
   const received = async () => {
     let n = 0;
     (await call.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') n += s.packetsReceived ?? 0; });
@@ -63,7 +54,9 @@ test(
         assert.equal(before.get(`parley_media_packets_received_total{leg="${leg}"}`), 0, `${leg} received before`);
         assert.equal(before.get(`parley_media_packets_sent_total{leg="${leg}"}`), 0, `${leg} sent before`);
       }
-      const heard = await browser.page.evaluate<number>(CALL_AND_HEAR_ECHO(`sip:echo@${sipp.address}`));
+      const statuses = await browser.page.evaluate<string[]>(callUnregisteredInPage(`sip:echo@${sipp.address}`));
+      assert.equal(statuses.at(-1), 'ESTABLISHED', JSON.stringify(statuses));
+      const heard = await browser.page.evaluate<number>(HEAR_ECHO_AND_HANG_UP);
       assert.ok(heard >= 50, 'the browser heard its audio echoed');
       assert.equal((await sipp.result).exitCode, 0, 'sipp got its BYE');
 

@@ -10,10 +10,10 @@
 // Parley offers 1003 what the browser offered, 1003 answers G722, and the page is moved to G722 (call.sdp).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Baresip, BaresipEvents, detectToneInPage, type PageLike, withArtifacts } from '../harness/index.js';
+import { BaresipEvents, detectToneInPage, type PageLike, withArtifacts } from '../harness/index.js';
 import { EARLY_PCMA_THEN_PCMU_UAS_SCENARIO, REOFFER_PCMA_UAS_SCENARIO } from '../harness/sipp-scenarios.js';
-import { startBaresipCallRig } from './baresip-call-rig.js';
-import { type CallResult, callInPage, callUnregisteredInPage, registerInPage } from './sdk-page-scripts.js';
+import { pageCallsBob, startBaresipCallRig, startPhone } from './baresip-call-rig.js';
+import { callUnregisteredInPage } from './sdk-page-scripts.js';
 import { startSippCallRig } from './sipp-call-rig.js';
 
 interface AudioStats {
@@ -132,19 +132,8 @@ test(
         users: ['1001', '1002', '1003'],
         bob: { codecs: ['PCMU'] },
       });
-      const carol = new Baresip(artifacts, {
-        user: '1003',
-        password: 'pw1003',
-        registrar: kamailio,
-        toneHz: CAROL_HZ,
-        answerMode: 'auto',
-        codecs: ['G722'],
-      });
-      artifacts.defer(() => carol.stop());
-      await carol.start();
-      assert.equal((await page.evaluate<{ status: string }>(registerInPage(kamailio.domain))).status, 'REGISTERED');
-      assert.equal((await page.evaluate<CallResult>(callInPage('1002'))).status, 'ESTABLISHED');
-      await bob.waitFor(BaresipEvents.established, 10_000);
+      const carol = await startPhone(artifacts, kamailio, '1003', CAROL_HZ, { codecs: ['G722'] });
+      await pageCallsBob(page, kamailio, bob);
       const before = await audioStatsInPage(page, 'audio/PCMU');
       assert.equal(before.outbound?.mimeType, 'audio/PCMU', JSON.stringify(before));
 

@@ -15,11 +15,11 @@ import {
   startKamailio,
   withArtifacts,
 } from '../harness/index.js';
+import { BARESIP_HZ, bobCallsPage } from './baresip-call-rig.js';
 import { baresipHearsNext } from './phone-support.js';
 import { ensureSdkBuilt, startServerProcess } from './server-support.js';
 
 const BROWSER_HZ = 660;
-const BARESIP_HZ = 880;
 
 const inRange = (port: number, r: PortRange) => port >= r.min && port <= r.max;
 const overlaps = (a: PortRange, b: PortRange) => a.min <= b.max && b.min <= a.max;
@@ -126,7 +126,7 @@ test(
 
       // The browser calls baresip.
       let since = bob.logLineCount;
-      let bobSince = bob.events.length;
+      const bobSince = bob.events.length;
       const call = await page.evaluate<{ status: string; info: unknown }>(CALL_1002);
       assert.equal(call.status, 'ESTABLISHED', JSON.stringify(call));
       await bob.waitFor(BaresipEvents.established, 10_000, 'outgoing call established', bobSince);
@@ -142,15 +142,8 @@ test(
 
       // baresip calls the browser, which answers.
       since = bob.logLineCount;
-      bobSince = bob.events.length;
       const firstRecording = bob.recordingPath;
-      await bob.dial(kamailio.aor('1001'));
-      await page.waitForFunction('window.incoming !== undefined', 10_000);
-      await page.evaluate(
-        'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
-      );
-      await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
-      await bob.waitFor(BaresipEvents.established, 10_000, 'incoming call established', bobSince);
+      await bobCallsPage(kamailio, bob, page);
       const inRelayed = assertRelayed(since, 'incoming call');
       t.diagnostic(`rtpengine ports in baresip's SDP: outgoing ${outRelayed}, incoming ${inRelayed}`);
       const heardIn = await detectToneInPage(page, 'window.remoteStream', BARESIP_HZ);

@@ -14,11 +14,11 @@ import {
   type Baresip,
   BaresipEvents,
   detectTone,
-  detectToneInPage,
   type PageLike,
+  toneWithin,
   withArtifacts,
 } from '../harness/index.js';
-import { BARESIP_HZ, startBaresipCallRig } from './baresip-call-rig.js';
+import { BARESIP_HZ, bobCallsPage, startBaresipCallRig } from './baresip-call-rig.js';
 import { type CallResult, callInPage, registerInPage } from './sdk-page-scripts.js';
 import type { ServerProcess } from './server-support.js';
 
@@ -35,15 +35,6 @@ async function setUp(artifacts: Artifacts, encryption: 'none' | 'sdes') {
   const registered = await rig.page.evaluate<{ status: string }>(registerInPage(rig.kamailio.domain));
   assert.equal(registered.status, 'REGISTERED');
   return rig;
-}
-
-/** Listens in windows of 1.5 s until the tone is heard or `timeoutMs` has passed; the last result. */
-async function toneWithin(page: PageLike, stream: string, hz: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await detectToneInPage(page, stream, hz);
-    if (r.present || Date.now() > deadline) return r;
-  }
 }
 
 interface TracedSdp {
@@ -121,14 +112,7 @@ describe('SDES-SRTP toward baresip (mediaenc=srtp-mand) through Parley and Kamai
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page, browser, server } = await setUp(artifacts, 'none');
         const sinceLog = bob.logLineCount;
-        const since = bob.events.length;
-        await bob.dial(kamailio.aor('1001'));
-        await page.waitForFunction('window.incoming !== undefined', 10_000);
-        await page.evaluate(
-          'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
-        );
-        await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
-        await bob.waitFor(BaresipEvents.established, 10_000, 'call established', since);
+        await bobCallsPage(kamailio, bob, page);
         await bob.waitForLog(/srtp: .*SRTP is Enabled/, 5000, sinceLog);
 
         const sdps = tracedSdps(bob, sinceLog);
@@ -169,14 +153,7 @@ describe('SDES-SRTP toward baresip (mediaenc=srtp-mand) through Parley and Kamai
     (t) =>
       withArtifacts(t, async (artifacts) => {
         const { kamailio, bob, page } = await setUp(artifacts, 'none');
-        const since = bob.events.length;
-        await bob.dial(kamailio.aor('1001'));
-        await page.waitForFunction('window.incoming !== undefined', 10_000);
-        await page.evaluate(
-          'window.incoming.answer({ constraints: { audio: true, video: false } }); window.remoteStream = window.incoming.getRemoteMediaStream();',
-        );
-        await page.waitForFunction("window.events.includes('in:ESTABLISHED')", 10_000);
-        await bob.waitFor(BaresipEvents.established, 10_000, 'call established', since);
+        await bobCallsPage(kamailio, bob, page);
         await holdAndUnholdKeepSrtp(page, bob, 'window.incoming');
         const heard = await toneWithin(page, 'window.remoteStream', BARESIP_HZ, 6000);
         assert.ok(heard.present, `after unhold the browser hears baresip again: ${JSON.stringify(heard)}`);

@@ -79,3 +79,20 @@ export async function detectToneInPage(
   ];
   return page.evaluate<InPageToneResult>(`(${DETECTOR})(${args.join(', ')})`);
 }
+
+/**
+ * Listens in windows of 1.5 s until `freqHz` is heard or `timeoutMs` has passed (audio can take a moment
+ * to start after a call or a re-offer); the last window's result.
+ */
+export async function toneWithin(
+  page: PageLike,
+  streamExpr: string,
+  freqHz: number,
+  timeoutMs: number,
+): Promise<InPageToneResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await detectToneInPage(page, streamExpr, freqHz);
+    if (r.present || Date.now() > deadline) return r;
+  }
+}

@@ -15,7 +15,7 @@ export {
   type PageLike,
 } from './browsers.js';
 export { HarnessError, type HarnessErrorCode, withTimeout } from './errors.js';
-export { detectToneInPage, type InPageToneOptions, type InPageToneResult } from './in-page-tone.js';
+export { detectToneInPage, type InPageToneOptions, type InPageToneResult, toneWithin } from './in-page-tone.js';
 export { framesDecodedInPage, type InPageVideoResult } from './in-page-video.js';
 export { type Kamailio, type StartKamailioOptions, startKamailio } from './kamailio.js';
 export { KAMAILIO_DOMAIN, kamailioConfig, type SipUser } from './kamailio-config.js';
